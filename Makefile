@@ -1,0 +1,50 @@
+# The two commands: `make run` starts the bot, `make test` runs every test. Everything else is a step they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(shell scripts/find-python310.sh)
+VENV := .venv
+BIN := $(VENV)/bin
+SPACY := build/spacy_pipeline/config.cfg
+MODEL_STAMP := models/.fingerprint
+
+.PHONY: help run test venv spacy model validate pytest bench clean
+
+help:
+	@echo "make run     set up, train if the data changed, start the bot (REST + socket.io on :5005, actions on :5055)"
+	@echo "make test    set up, train if the data changed, validate the data and run every test"
+	@echo "make bench   benchmark the running setup against a stock 'rasa init' bot (prints figures)"
+
+# The virtual environment: Python 3.10 found by scripts/find-python310.sh, pinned versions from requirements.lock.
+$(BIN)/.installed: requirements.txt requirements.lock
+	@test -n "$(PYTHON310)" || exit 1
+	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
+	@touch $@
+venv: $(BIN)/.installed
+
+# The project's own spaCy pipeline, built from code (no model download exists for spaCy 3.4 here).
+$(SPACY): $(BIN)/.installed $(wildcard recovery_support/nlp/*.py)
+	$(BIN)/python -m recovery_support.nlp.pipeline build/spacy_pipeline
+spacy: $(SPACY)
+
+# Trains only when what the model is made of changed (content hash, so a fresh clone's timestamps don't matter).
+model: $(SPACY)
+	@$(BIN)/python scripts/train_if_changed.py
+
+validate: model
+	$(BIN)/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
+
+run: model
+	@scripts/run.sh
+
+pytest: model
+	$(BIN)/python -m pytest
+
+test: validate pytest
+
+bench: model
+	$(BIN)/python benchmarks/chat_load.py
+
+clean:
+	rm -rf build models/*.tar.gz $(MODEL_STAMP) var results

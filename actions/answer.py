@@ -1,0 +1,34 @@
+"""action_answer: replies from the knowledge base. The choice of reply is made in recovery_support."""
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from recovery_support.clinic import load_clinic_profile
+from recovery_support.knowledge import load_knowledge_base
+from recovery_support.knowledge.answerer import Answerer
+from recovery_support.knowledge.search import TopicSearch
+from recovery_support.nlp import load_pipeline
+
+
+@lru_cache(maxsize=1)
+def answerer() -> Answerer:
+    # Built once per action-server process: loading spaCy and fitting the search index take a moment.
+    kb = load_knowledge_base()
+    return Answerer(kb, TopicSearch(kb, load_pipeline()), load_clinic_profile())
+
+
+class ActionAnswer(Action):
+    def name(self) -> Text:
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"))
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return [SlotSet("topic", reply.topic)]

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server together (called by `make run`); Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+BIN=.venv/bin
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+ENDPOINTS=${RASA_ENDPOINTS:-endpoints.yml}
+CREDENTIALS=${RASA_CREDENTIALS:-credentials.yml}
+
+$BIN/python -m recovery_support.clinic_check || true
+
+# One process group: Ctrl-C (or either server dying) takes everything down, leaving nothing half-running.
+trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
+$BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+$BIN/rasa run --model models/clinic.tar.gz --port "${RASA_PORT:-5005}" \
+  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" &
+echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io; actions on :${ACTIONS_PORT:-5055}"
+wait -n
