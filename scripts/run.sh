@@ -13,7 +13,10 @@ $BIN/python -m recovery_support.clinic_check || true
 # One process group: Ctrl-C (or either server dying) takes everything down, leaving nothing half-running.
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
 $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+# Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
+DATABASE_URL=${DATABASE_URL:-sqlite:///var/conversations.db} $BIN/python -m recovery_support.alerts.worker &
 $BIN/rasa run --model models/clinic.tar.gz --port "${RASA_PORT:-5005}" \
   --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" &
-echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io; actions on :${ACTIONS_PORT:-5055}"
+echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io;" \
+     "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056"
 wait -n

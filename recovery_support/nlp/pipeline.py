@@ -53,6 +53,7 @@ def load_pipeline(path: str = str(SPACY_PIPELINE)) -> Language:
 
 def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SPACY_PIPELINE
+    target.parent.mkdir(parents=True, exist_ok=True)
     build_pipeline().to_disk(target)
     print(f"spaCy pipeline written to {target}")
 

@@ -1,0 +1,51 @@
+"""The database the alerts read from and write to: the same one Rasa's SQL tracker store uses.
+
+``events`` is described here (columns as in Rasa 3.6's ``SQLTrackerStore.SQLEvent``) only so it can be queried;
+it has its own MetaData so that ``create_tables`` can never create or alter it.
+"""
+import os
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from recovery_support.paths import ROOT
+
+DATABASE_URL_ENV = "DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///var/conversations.db"
+
+_rasa_metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    _rasa_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("type_name", sa.String(255)),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+def database_url() -> str:
+    return os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; a relative SQLite path is taken from the repository root, its folder created."""
+    parsed = make_url(url)
+    kwargs = {"pool_pre_ping": True, "future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = (ROOT / database) if not os.path.isabs(database) else None
+            if path is not None:
+                parsed = parsed.set(database=str(path))
+            os.makedirs(os.path.dirname(parsed.database) or ".", exist_ok=True)
+        # Rasa writes to the same file: wait for its lock instead of failing at once.
+        kwargs["connect_args"] = {"timeout": 15}
+    else:
+        # A dead database must fail fast so the worker logs it and retries, not hang a thread.
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": 5}
+    return sa.create_engine(parsed, **kwargs)

@@ -1,0 +1,102 @@
+"""What an alert says, built once from a handoff and sent unchanged by every channel.
+
+The person's words are untrusted input: they are truncated, marked as user-written and only ever sent as plain
+text (no Telegram parse mode, text/plain e-mail, JSON for webhooks), so markup in them is shown, never run.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional
+from zoneinfo import ZoneInfo
+
+MAX_MESSAGE_CHARS = 500
+
+CATEGORY_WORDS = {
+    "overdose": "Overdose",
+    "suicidal": "Suicidal thoughts",
+    "self_harm": "Self-harm",
+    "medical": "Medical emergency",
+}
+
+
+def category_words(category: str) -> str:
+    return CATEGORY_WORDS.get(category, f"Crisis ({category.replace('_', ' ')})")
+
+
+def truncate(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    text = (text or "").strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rstrip() + " […truncated]"
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    handoff_id: int
+    kind: str  # alert or escalation
+    category: str
+    conversation_id: str
+    message_text: str  # already truncated
+    message_at: datetime  # when the person wrote it, naive UTC
+    created_at: datetime  # when the handoff was recorded, naive UTC
+    ack_url: str
+    escalate_after_seconds: float = 300.0
+    display_timezone: str = "UTC"
+
+    @property
+    def category_words(self) -> str:
+        return category_words(self.category)
+
+    @property
+    def subject(self) -> str:
+        # Never contains user text: a subject line is a header, and headers are where injection happens.
+        prefix = "ESCALATION, NOT ACKNOWLEDGED" if self.kind == "escalation" else "CRISIS ALERT"
+        return f"[{prefix}] {self.category_words} (handoff #{self.handoff_id})"
+
+    def local_time(self) -> str:
+        try:
+            zone: Any = ZoneInfo(self.display_timezone)
+        except Exception:  # an unknown zone name must not stop an alert
+            zone = timezone.utc
+        when = self.message_at.replace(tzinfo=timezone.utc).astimezone(zone)
+        return when.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    def text(self) -> str:
+        """The plain-text alert: category, the person's words, conversation, time, acknowledge link."""
+        lines = [self.subject, ""]
+        if self.kind == "escalation":
+            minutes = self.escalate_after_seconds / 60
+            lines += [f"Nobody acknowledged this crisis within {minutes:g} minute(s). Please act now.", ""]
+        lines += [
+            f"Category: {self.category_words}",
+            f"Time: {self.local_time()}",
+            f"Conversation: {self.conversation_id}",
+            "",
+            "Message written by the person (user-written, unverified):",
+            "-----",
+            self.message_text or "(no text)",
+            "-----",
+            "",
+            "The bot has already given crisis resources. Please reach out and take over.",
+            f"Acknowledge (so the backup isn't paged): {self.ack_url}",
+        ]
+        return "\n".join(lines)
+
+    def payload(self) -> Dict[str, Any]:
+        """The webhook's JSON body."""
+        return {
+            "handoff_id": self.handoff_id,
+            "kind": self.kind,
+            "category": self.category,
+            "category_words": self.category_words,
+            "conversation_id": self.conversation_id,
+            "message": self.message_text,
+            "created_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
+            "message_at": self.message_at.replace(tzinfo=timezone.utc).isoformat(),
+            "ack_url": self.ack_url,
+        }
+
+
+def event_time(timestamp: Optional[float]) -> Optional[datetime]:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(float(timestamp), timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,103 @@
+"""Starts the real Rasa server (and, optionally, the action server) on free ports: for end-to-end tests and
+benchmarks, which must measure the same processes `make run` starts."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import requests
+
+from recovery_support.paths import ROOT
+
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "clinic.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode} before answering {url}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+class Bot:
+    def __init__(self, rasa_url: str, action_process: Optional[subprocess.Popen], db_path: Path) -> None:
+        self.rasa_url = rasa_url
+        self.action_process = action_process
+        self.db_path = db_path
+
+    def send(self, text: str, sender: Optional[str] = None) -> List[Dict]:
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender or uuid.uuid4().hex, "message": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+def _start(args: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
+    # Own process group so teardown takes down rasa's children too.
+    return subprocess.Popen(args, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+
+
+def _stop(process: Optional[subprocess.Popen]) -> None:
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL) -> Iterator[Bot]:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    rasa_port, action_port = free_port(), free_port()
+    db_path = workdir / "conversations.db"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n  dialect: sqlite\n  db: "{db_path}"\n'
+        "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"
+    )
+    actions = None
+    if with_actions:
+        actions = _start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                         workdir / "actions.log", env)
+    rasa = _start([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+                   "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                  workdir / "rasa.log", env)
+    try:
+        if actions:
+            wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        yield Bot(f"http://127.0.0.1:{rasa_port}", actions, db_path)
+    finally:
+        _stop(rasa)
+        _stop(actions)
+
+
+def texts(messages: List[Dict]) -> str:
+    return " ".join(m.get("text", "") for m in messages)
+
+
+def custom_payloads(messages: List[Dict]) -> List[Dict]:
+    return [m["custom"] for m in messages if "custom" in m]
