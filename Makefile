@@ -33,7 +33,7 @@ model: $(SPACY)
 	@$(BIN)/python scripts/train_if_changed.py
 
 validate: model
-	$(BIN)/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
+	$(BIN)/rasa data validate --fail-on-warnings --data data/nlu data/rules
 
 run: model
 	@scripts/run.sh

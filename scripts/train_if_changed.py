@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "clinic.tar.gz"
 FINGERPRINT = ROOT / "models" / ".fingerprint"
-TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
+TRAINING_DATA = ["data/nlu", "data/rules"]
 INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "build/spacy_pipeline"]
 
 

@@ -11,7 +11,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 from spacy.language import Language
 from spacy.lookups import Table
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from recovery_support.crisis import patterns as P
 from recovery_support.crisis.category import PRECEDENCE, CrisisCategory, CrisisVerdict
@@ -38,7 +38,8 @@ class _Candidate:
 
 
 class _Layout:
-    """Sentences and clauses of a doc (the blank pipeline has no parser), plus cue positions."""
+    """Sentences and clauses of a doc: the blank pipeline has no parser, so punctuation and conjunctions
+    bound the scope of a negation, a subject or a question."""
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -82,10 +83,10 @@ class _Layout:
     def is_question(self, i: int) -> bool:
         start, end = self.sentence(i)
         words = [t.lower_ for t in self.doc[start:end]]
-        if "?" in words or any("?" in t for t in words):
+        if any("?" in word for word in words):
             return True
         fillers = {"ok", "okay", "so", "um", "uh", "hey", "hi", "hello", "also", "and", "but", "just", "wait",
-                   "sorry", "quick", "question", "like", "well", "hmm", "k", "kk", "yo", "ok,", ","}
+                   "sorry", "quick", "question", "like", "well", "hmm", "k", "kk", "yo", ","}
         for k, word in enumerate(words):
             if word not in fillers:
                 # "dont want to wake up tomorrow" drops its subject; it is not "do ...?"
@@ -312,8 +313,9 @@ class CrisisDetector:
                 return "hypothetical"
         if pattern.kind == P.SYMPTOM and in_sentence("habitual"):
             return "recurring symptom"
-        if pattern.kind in (P.EVENT, P.SYMPTOM) and tense in ("base", "gerund") and _worried(doc, start, clause_start, tense):
-            return "worry about the future"
+        if pattern.kind in (P.EVENT, P.SYMPTOM) and tense in ("base", "gerund"):
+            if _worried(doc, start, clause_start, tense):
+                return "worry about the future"
 
         if tense == "past" and _past_event(doc, start, end, layout, times):
             return "past event"
@@ -335,7 +337,8 @@ def _person_at(doc: Doc, i: int) -> Optional[str]:
     if low in P.PERSON_NOUNS or doc[i].norm_ in P.PERSON_NOUNS:
         prev = doc[i - 1].lower_ if i > 0 else ""
         return P.GENERIC if prev in P.GENERIC_DETERMINERS else P.THIRD
-    nxt = {doc[j].norm_ for j in range(i + 1, min(i + 3, len(doc)))} | {doc[j].lower_ for j in range(i + 1, min(i + 3, len(doc)))}
+    following = doc[i + 1:i + 3]
+    nxt = {t.norm_ for t in following} | {t.lower_ for t in following}
     if low in {"my", "our", "his", "her", "their", "your", "ur"} and nxt & P.PERSON_NOUNS:
         return None  # "my friend": the noun decides, and it is someone else
     if low in P.FIRST_PERSON:
@@ -471,7 +474,8 @@ def _edit_distance(a: str, b: str) -> int:
     return rows[len(a)][len(b)]
 
 
-def decide(verdict: CrisisVerdict, ranking: List[Tuple[str, float]], threshold: float = 0.8) -> Optional[CrisisCategory]:
+def decide(verdict: CrisisVerdict, ranking: List[Tuple[str, float]],
+           threshold: float = 0.8) -> Optional[CrisisCategory]:
     """Combine the rule layer with the trained classifier's intent ranking.
 
     1. The rule layer fired: its category, whatever the classifier says (rules are tuned for recall and

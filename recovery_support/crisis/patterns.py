@@ -15,7 +15,7 @@ TokenPattern = List[Token]
 
 O, S, H, M = CrisisCategory.OVERDOSE, CrisisCategory.SUICIDAL, CrisisCategory.SELF_HARM, CrisisCategory.MEDICAL
 
-# Who a match is about, found from the pronouns and person nouns near it (see detector.anchor).
+# Who a match is about, found from the pronouns and person nouns near it (see detector._anchor).
 FIRST, THIRD, GENERIC, NONE = "first", "third", "generic", "none"
 ALL_PERSONS = frozenset({FIRST, THIRD, GENERIC, NONE})
 NOT_FIRST = frozenset({THIRD, GENERIC, NONE})
@@ -57,7 +57,6 @@ def norm(*norms: str, op: Optional[str] = None) -> Token:
 ANY: Token = {"OP": "?"}  # one optional token of any kind
 NEG = norm("not", "never", "no")
 SELF = w("myself", "meself", "mself")
-OTHER_SELF = w("himself", "herself", "themselves", "themself", "hisself")
 REFLEXIVE = w("myself", "meself", "mself", "himself", "herself", "themselves", "themself", "hisself")
 POSSESSIVE = w("my", "his", "her", "their", "our")
 ADVERB = w("really", "so", "very", "super", "kinda", "pretty", "just", "honestly", "literally",
@@ -67,8 +66,9 @@ INTENT_VERB = w("want", "wants", "wanted", "wanna", "wana", "wan", "planning", "
                 "going", "gon", "intend", "intending", "decided", "ready", "tempted", "trying", "tryna", "gonna")
 TO = w("to", "2", "na", op="?")  # "gonna" is tokenised "gon" + "na"
 
+# Not hands or fingers: "cut my hand opening a can" is the everyday accident.
 BODY_PARTS = ("arm", "arms", "wrist", "wrists", "leg", "legs", "thigh", "thighs", "skin", "stomach",
-              "hip", "hips", "hand", "hands", "chest", "ankle", "ankles", "forearm", "forearms", "body")
+              "hip", "hips", "ankle", "ankles", "forearm", "forearms", "body")
 PILLS = ("pills", "pill", "meds", "medication", "medications", "medicine", "tablets", "tabs", "bars",
          "benzos", "xanax", "xans", "oxys", "oxy", "oxies", "percs", "perc", "seroquel", "klonopin",
          "valium", "ativan", "ambien", "subs", "methadone", "painkillers", "prescription", "script",
@@ -94,7 +94,7 @@ class CrisisPattern:
     first_person_category: Optional[CrisisCategory] = None  # "I'm not breathing right" is medical
     self_negated: bool = False  # the pattern contains its own negation ("not breathing")
     question_ok: bool = False  # a personal report even when phrased as a question ("is it normal to feel suicidal")
-    next_not: FrozenSet[str] = frozenset()  # the word after the match must not be one of these
+    next_not: FrozenSet[str] = frozenset()  # the words after the match must not start with one of these phrases
     next_in: Optional[FrozenSet[str]] = None  # the word after the match must be one of these (END = none)
     prev_not: FrozenSet[str] = frozenset()  # the word before the match must not be one of these
     near_after: Optional[FrozenSet[str]] = None  # one of these must follow within 4 words
@@ -124,9 +124,10 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
     _p("took_too_much", O, EVENT,
        [lem("take", "swallow", "use", "do", "snort", "shoot", "smoke", "pop"), w("up", "in", op="?"),
         w("way", "far", "waaay", "wayyy", op="?"), w("too", "to"), w("much", "many")],
-       next_not=("time", "on", "off", "money", "credit", "blame", "responsibility", "work", "overtime", "vacation",
-                 "pto", "break", "leave", "space", "notice", "at", "for", "of", "sun", "heat", "stuff", "things",
-                 "shifts", "classes", "calls")),
+       next_not=("time", "on at", "on board", "on right", "on lately", "on this", "on these", "on for", "on and",
+                 "on so", "on with", "on myself", "off", "money", "credit", "blame", "responsibility", "work",
+                 "overtime", "vacation", "pto", "break", "leave", "space", "notice", "at", "for", "of", "sun",
+                 "heat", "stuff", "things", "shifts", "classes", "calls")),
     _p("took_all", O, EVENT,
        [lem("take", "swallow", "down", "pop"), w("all", "every"), w("of", op="?"),
         w("my", "his", "her", "their", "the", "these", "those", "them", "of", op="?"), ANY, w(*PILLS)]),
@@ -137,7 +138,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
         w("handful", "fistful", "bunch", "shitload", "ton", "load")],
        near_after=PILLS),
     _p("took_count", O, EVENT,
-       [lem("take", "swallow", "pop", "down", "snort", "eat"), w("like", "about", "around", "over", "maybe", "almost", op="?"),
+       [lem("take", "swallow", "pop", "down", "snort", "eat"),
+        w("like", "about", "around", "over", "maybe", "almost", op="?"),
         {"LIKE_NUM": True}, ANY, w(*PILLS, "bars", "pills", "xans", "tabs", "tablets", "doses")],
        min_number=8),
     # Stopping is an event ("what if he stops breathing" is hypothetical); not breathing is a state.
@@ -145,8 +147,9 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
     _p("not_breathing", O, STATE,
        [NEG, w("really", "even", "properly", op="?"), norm("breathing", "breathin")],
        [w("barely", "hardly", "shallow", "slow", "weird", "gasping"), norm("breathing", "breathin")],
-       [norm("breathing", "breathin"), w("is", "'s", "s", "feels", "seems", "sounds", "looks", "got", "getting", op="?"),
-        ADVERB, w("slow", "slower", "shallow", "weird", "funny", "strange", "irregular")],
+       [norm("breathing", "breathin"),
+        w("is", "'s", "s", "feels", "seems", "sounds", "looks", "got", "getting", op="?"), ADVERB,
+        w("slow", "slower", "shallow", "weird", "funny", "strange", "irregular")],
        persons=ALL_PERSONS, first_person_category=M, self_negated=True,
        prev_not=("can", "ca", "could", "cannot"),
        next_not=("exercises", "exercise", "techniques", "technique", "app", "apps", "class", "classes", "treatment")),
@@ -205,8 +208,10 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        [lem("wish", "hope"), w("i", "that", op="?"), w("i", op="?"),
         w("was", "were", "'d", "would", "could", "be", "am", "m", "'m"), w("be", "just", op="?"),
         w("dead", "gone", "die", "disappear")],
-       [lem("wish", "hope", "pray"), w("i", op="?"), norm("would", "will", "do", "did", "could"), norm("not"), lem("wake")],
-       [lem("wish"), w("i", op="?"), w("was", "were", "had", "'d", "d"), norm("never", "not"), w("been", op="?"), w("born")]),
+       [lem("wish", "hope", "pray"), w("i", op="?"), norm("would", "will", "do", "did", "could"), norm("not"),
+        lem("wake")],
+       [lem("wish"), w("i", op="?"), w("was", "were", "had", "'d", "d"), norm("never", "not"), w("been", op="?"),
+        w("born")]),
     _p("not_wake", S, INTENT, [NEG, WANT, TO, lem("wake", "exist", "survive")], self_negated=True),
     _p("not_live", S, INTENT,
        [NEG, WANT, TO, lem("live", "continue")],
@@ -215,12 +220,13 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        [w("no"), w("longer"), WANT, TO, lem("live", "be")],
        self_negated=True,
        next_not=("with", "in", "at", "there", "near", "alone", "together", "by", "under", "somewhere", "off",
-                 "through", "for", "from", "with")),
+                 "through", "for", "from")),
     _p("never_wake", S, INTENT, [w("never"), w("wake")], next_not=("me", "him", "her", "them"), self_negated=True),
     _p("sleep_forever", S, INTENT, [WANT, TO, w("go", op="?"), w("to", op="?"), lem("sleep"), w("forever")]),
     _p("no_reason_to_live", S, INTENT,
        [w("no", "not", "zero", "nothing", "lost", "lose"), w("a", "any", "the", op="?"),
-        w("reason", "point", "will", "purpose"), w("to", "in", "of", "for"), w("live", "living", "life", "being", "going")],
+        w("reason", "point", "will", "purpose"), w("to", "in", "of", "for"),
+        w("live", "living", "life", "being", "going")],
        [w("nothing"), w("left", op="?"), w("to"), w("live")],
        [w("point"), w("of", "in"), w("living", "life", "being", "going")],
        [w("not", "isnt", "n't", "nt"), w("worth"), w("living")],
@@ -247,7 +253,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
         w("goodbye", "suicide", "farewell", "last"), lem("letter", "note", "message", "text", "video")],
        [w("goodbye", "farewell"), lem("letter", "note")],
        [lem("letter", "note"), ANY, ANY, ANY, w("saying", "to"), w("goodbye", "bye")],
-       [w("for", "after"), w("when", op="?"), w("i", "he", "she"), w("'m", "m", "am", "is", "'s", "s"), w("gone", "dead")],
+       [w("for", "after"), w("when", op="?"), w("i", "he", "she"), w("'m", "m", "am", "is", "'s", "s"),
+        w("gone", "dead")],
        [w("this"), w("is", "'s", "s"), w("goodbye")]),
     _p("giving_away", S, INTENT,
        [lem("give"), w("away"), ANY, ANY, ANY, w("my", "his", "her", "their", "all"), w(*STUFF)],
@@ -260,7 +267,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
         ANY, ANY, w(*PILLS)],
        [lem("save"), w("up"), ANY, ANY, w(*PILLS)],
        [w("enough"), ANY, w(*PILLS), w("to"), lem("end", "kill", "die", "overdose", "finish", "never", "not")],
-       [w("enough"), ANY, w(*PILLS), w("saved", "stashed", "hidden", "hoarded")]),
+       [w("enough"), ANY, w(*PILLS), w("saved", "stashed", "hidden", "hoarded")],
+       suppressed_by=("contingency",)),
     # An event-like intent: "I'm scared I'm going to OD" is fear, "I'm going to OD tonight" is a plan.
     _p("od_intent", S, EVENT,
        [INTENT_VERB, TO, ADVERB, lem("overdose")],
@@ -274,8 +282,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        [lem("hang", "shoot", "drown", "stab", "poison", "gas", "suffocate", "electrocute"), REFLEXIVE],
        [lem("jump", "throw"), REFLEXIVE, w("off", "from")],
        [lem("jump", "throw", "step", "walk", "drive"), REFLEXIVE, w("in", "into", "off", "from", "under"),
-        w("front", op="?"), w("of", op="?"), w("a", "the", op="?"), w("bridge", "building", "roof", "train", "bus",
-                                                                        "truck", "traffic", "overpass", "cliff")],
+        w("front", op="?"), w("of", op="?"), w("a", "the", op="?"),
+        w("bridge", "building", "roof", "train", "bus", "truck", "traffic", "overpass", "cliff")],
        [lem("jump"), w("off", "from", "in"), w("a", "the", op="?"),
         w("bridge", "building", "roof", "overpass", "cliff", "balcony", "front")],
        [lem("slit"), POSSESSIVE, w("wrist", "wrists", "throat")],
@@ -341,8 +349,9 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
     _p("chest_pain", M, SYMPTOM,
        [w("chest"), lem("pain", "pressure", "tightness", "ache", "hurt", "hurting", "aching", "hurts")],
        [w("chest"), w("is", "'s", "s", "feels", "feel", "keeps", "getting", "got", "has", "been", op="?"),
-        w("been", "being", op="?"), ADVERB, w("tight", "heavy", "crushing", "crushed", "squeezing", "hurting", "burning",
-                                   "pounding", "exploding", "tightening", "aching")],
+        w("been", "being", op="?"), ADVERB,
+        w("tight", "heavy", "crushing", "crushed", "squeezing", "hurting", "burning", "pounding", "exploding",
+          "tightening", "aching")],
        [w("pain", "pains", "pressure", "tightness"), w("in"), w("my", "his", "her", "the"), w("chest")],
        [w("heart"), w("attack")],
        [w("my", "his", "her"), w("heart"), w("hurts", "hurting", "aches")],
@@ -352,7 +361,7 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
         lem("breathe", "breath", "breth", "breate")],
        [norm("can", "could"), w("barely", "hardly"), lem("breathe", "breath", "breth", "breate")],
        [w("trouble", "difficulty", "struggling", "struggle", "hard", "harder", "problems", "problem", "fighting",
-         "labored", "laboured"), w("time", op="?"), w("to", op="?"), lem("breathe")],
+         "labored", "laboured"), w("time", op="?"), w("to", op="?"), lem("breathe", "breath")],
        [w("short", "shortness"), w("of"), w("breath")],
        [w("gasping", "gasp", "gasps", "gasped"), w("for"), w("air", "breath")],
        [norm("can", "could", "cannot"), norm("not"), w("catch", "get"), w("my", "his", "her", "a"), w("breath")],
@@ -365,7 +374,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        [w("blood"), w("in"), w("my", "his", "her", "the"), w("vomit", "puke", "throw", "spit")]),
     _p("hallucination", M, SYMPTOM,
        [lem("hallucinate", "hallucination", "hallucinating")],
-       [lem("see", "hear"), w("things", "stuff", "voices", "bugs", "spiders", "people", "shadows", "snakes", "insects")],
+       [lem("see", "hear"),
+        w("things", "stuff", "voices", "bugs", "spiders", "people", "shadows", "snakes", "insects")],
        [w("talking", "talks", "talked"), w("to"), w("people", "someone", "things", "nobody", "ghosts"),
         w("who", "that", "which", op="?"), w("are", "is", "arent", "isnt", op="?"), norm("not", op="?"), w("there")],
        requires="confusion"),
@@ -383,7 +393,8 @@ IDIOMS: Dict[str, List[TokenPattern]] = {
     "killing_me": [[lem("kill"), w("me", "him", "her", "us", "them")]],
     "kill_for": [[lem("kill"), w("for")],
                  [lem("kill"), w("the", "those", "these", "my", "a", op="?"),
-                  w("cravings", "craving", "pain", "urge", "urges", "time", "buzz", "vibe", "mood", "lights", "boredom")]],
+                  w("cravings", "craving", "pain", "urge", "urges", "time", "buzz", "vibe", "mood", "lights",
+                    "boredom")]],
     "killing_it": [[lem("kill"), w("it")]],
     "overworking": [[lem("kill"), SELF, w("trying", "working", "laughing", "studying")],
                     [lem("kill"), SELF, w("at"), w("work", "school", "the", "my"), w("gym", "job", op="?")]],
@@ -416,8 +427,15 @@ IDIOMS: Dict[str, List[TokenPattern]] = {
                  [lem("cut"), w("my", "his", "her", "the"), w("dose", "dosage", "hair", "nails", "hours", "losses",
                                                             "methadone", "meds", "taper", "pills")]],
     "end_it_with": [[lem("end"), w("it", "things"), w("with")]],
+    # A recovery exercise: "write a goodbye letter to your addiction".
+    "goodbye_to_addiction": [[w("goodbye", "farewell", "breakup", "break-up"), lem("letter", "note"), w("to"),
+                              w("my", "the", "your", op="?"),
+                              w("addiction", "addictions", "drug", "drugs", "dope", "heroin", "using", "disease",
+                                "old", "past", "substance", "substances", "opioids", "fentanyl", "alcohol", "drinking",
+                                "habit", "demons", "former")]],
     "take_life_back": [[lem("take"), w("my", "his", "her", "our"), w("life", "lives"), w("back")]],
-    "grief": [[lem("die", "pass", "lose"), w("away", op="?"), w("of", "from", "to"), w("an", "a", op="?"), lem("overdose")],
+    "grief": [[lem("die", "pass", "lose"), w("away", op="?"), w("of", "from", "to"), w("an", "a", op="?"),
+               lem("overdose")],
               [lem("lose"), POSSESSIVE, ANY, ANY, w("to"), w("an", "a", op="?"), lem("overdose", "suicide")],
               [lem("die"), w("by", "of", "from"), lem("suicide")]],
 }
@@ -437,6 +455,9 @@ CONTEXT_CUES: Dict[str, Tuple[str, ...]] = {
     "benign_blue": ("cold", "freezing", "winter", "snow", "ice", "raynaud", "raynauds", "holding my breath",
                     "held my breath", "holding his breath", "holding her breath", "pool", "swimming", "underwater",
                     "popsicle", "slushie", "blue raspberry", "candy", "ink", "marker", "bruise", "bruised"),
+    # People on buprenorphine keep spare doses against running out: not the same as hoarding to die.
+    "contingency": ("just in case", "in case", "for emergencies", "emergency", "run out", "running out",
+                    "dopesick", "backup", "back up", "rainy day", "so i don't get sick", "so i dont get sick"),
     # Recurring symptoms ("sometimes I can't breathe when I'm anxious") are not an acute emergency.
     "habitual": ("sometimes", "often", "usually", "always", "whenever", "every time", "at times", "occasionally",
                  "tends to", "once in a while", "every now and then", "from time to time"),
@@ -465,7 +486,8 @@ NEGATION_NORMS = frozenset({"not", "never", "no"})
 NEGATION_FILLERS = frozenset({
     "to", "be", "been", "being", "going", "gon", "na", "gonna", "want", "wanna", "wan", "ever", "even", "really",
     "actually", "have", "has", "had", "having", "any", "intention", "intentions", "plan", "plans", "planning",
-    "trying", "try", "thinking", "about", "of", "feel", "feeling", "felt", "get", "getting", "got", "do", "did",
+    "trying", "try", "tried", "attempted", "thinking", "about", "of", "feel", "feeling", "felt", "get", "getting",
+        "got", "do", "did",
     "does", "would", "will", "wo", "could", "should", "i", "'m", "m", "am", "is", "'s", "s", "are", "was", "were",
     "a", "an", "the", "it", "that", "so", "far", "yet", "seriously", "honestly", "literally", "ever", "had",
     "been", "currently", "anymore", "again", "at", "all", "once", "single", "one", "serious",
