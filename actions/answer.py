@@ -1,6 +1,6 @@
 """action_answer: replies from the knowledge base. The choice of reply is made in recovery_support."""
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -20,6 +20,12 @@ def answerer() -> Answerer:
     return Answerer(kb, TopicSearch(kb, load_pipeline()), load_clinic_profile())
 
 
+def nlu_guess(message: Dict[Text, Any]) -> Optional[Text]:
+    """The classifier's best real intent, also when the FallbackClassifier replaced it with nlu_fallback."""
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
+    return ranking[0]["name"] if ranking else None
+
+
 class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
@@ -29,6 +35,6 @@ class ActionAnswer(Action):
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"))
+        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"), nlu_guess(message))
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         return [SlotSet("topic", reply.topic)]

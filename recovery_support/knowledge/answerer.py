@@ -54,7 +54,9 @@ class Answerer:
         self.search = search
         self.clinic = clinic
 
-    def reply(self, intent: Optional[str], text: str, last_topic: Optional[str] = None) -> Reply:
+    def reply(self, intent: Optional[str], text: str, last_topic: Optional[str] = None,
+              nlu_guess: Optional[str] = None) -> Reply:
+        """``nlu_guess``: the classifier's best intent when it fell below the fallback threshold."""
         text = (text or "")[:MAX_MESSAGE_CHARS]
         if intent in self.kb:
             return self.answer(self.kb.get(intent))
@@ -64,12 +66,12 @@ class Answerer:
             return Reply(DENY, self._starters(), last_topic, "deny")
         if intent == "out_of_scope":
             return self._redirect(REDIRECT)
-        return self._low_confidence(text, last_topic)
+        return self._low_confidence(text, last_topic, nlu_guess)
 
     def answer(self, entry: TopicEntry) -> Reply:
         return Reply(self.clinic.fill(entry.reply), self._buttons(self.kb.follow_ups(entry.topic)), entry.topic)
 
-    def _low_confidence(self, text: str, last_topic: Optional[str]) -> Reply:
+    def _low_confidence(self, text: str, last_topic: Optional[str], nlu_guess: Optional[str]) -> Reply:
         if not text.strip() or text.strip().startswith("/"):
             return Reply(EMPTY, self._starters(), last_topic, "empty")
         if self.search.looks_foreign(text):
@@ -82,6 +84,9 @@ class Answerer:
         best, runner_up = matches[0], (matches[1].score if len(matches) > 1 else 0.0)
         follow_ups = self.kb.get(last_topic).follow_ups if last_topic in self.kb else ()
         if best.topic in follow_ups and best.score >= CONTEXT_MIN and best.score - runner_up >= CONTEXT_MARGIN:
+            return self.answer(self.kb.get(best.topic))
+        # Two independent signals (the classifier's unsure guess and the search) naming one topic: answer it.
+        if best.topic == nlu_guess and best.score - runner_up >= CONTEXT_MARGIN:
             return self.answer(self.kb.get(best.topic))
         return Reply(CLARIFY, self._buttons(self.kb.get(m.topic) for m in matches), last_topic, "clarify")
 

@@ -1,9 +1,12 @@
 """Conversations through the REST channel against the real servers: what a person would see."""
 import re
+import sqlite3
 import uuid
 
 import pytest
+import yaml
 
+from recovery_support.paths import ROOT
 from recovery_support.servers import custom_payloads, texts
 
 # One question per topic, in a person's words (not training examples), and a fact its answer must carry.
@@ -117,3 +120,39 @@ def test_crisis_reply_arrives_with_the_action_server_down(bot_without_actions):
     replies = bot_without_actions.send("my friend overdosed and isnt breathing")
     assert "911" in texts(replies) and "naloxone" in texts(replies).lower()
     assert custom_payloads(replies)[0] == {**custom_payloads(replies)[0], "crisis": True, "category": "overdose"}
+
+
+MULTI_TURN = yaml.safe_load((ROOT / "tests" / "crisis" / "messages.yml").read_text(encoding="utf-8"))["multi_turn"]
+
+
+@pytest.mark.parametrize("case", MULTI_TURN, ids=lambda c: c["turns"][-1][:40])
+def test_a_crisis_that_appears_mid_conversation(bot, case):
+    sender = uuid.uuid4().hex
+    *before, last = case["turns"]
+    for text in before:
+        assert not custom_payloads(bot.send(text, sender)), f"false alarm on {text!r}"
+    payloads = custom_payloads(bot.send(last, sender))
+    assert payloads and payloads[0]["crisis"] is True and payloads[0]["category"] == case["category"]
+
+
+def test_after_a_disclosure_a_retraction_still_gets_a_check_in(bot):
+    sender = uuid.uuid4().hex
+    bot.send("sometimes i think everyone would be better off if i was dead", sender)
+    replies = bot.send("jk lol", sender)
+    assert "988" in texts(replies)
+    assert custom_payloads(replies) and custom_payloads(replies)[0].get("followup") is True
+
+
+def test_a_question_after_a_crisis_is_still_answered(bot):
+    sender = uuid.uuid4().hex
+    bot.send("my friend overdosed and is turning blue", sender)
+    assert "24" in texts(bot.send("how long does withdrawal last", sender))
+
+
+def test_every_turn_is_kept_in_the_database(bot):
+    sender = uuid.uuid4().hex
+    bot.send("what is detox", sender)
+    with sqlite3.connect(bot.db_path) as db:
+        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+    assert any(t == "user" and "what is detox" in d for t, d in rows)
+    assert any(t == "bot" for t, _ in rows)

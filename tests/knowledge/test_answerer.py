@@ -71,3 +71,9 @@ def test_yes_after_an_answer_offers_its_follow_ups(answerer, kb):
     reply = answerer.reply("affirm", "yes", last_topic="inpatient_detox")
     assert payloads(reply) == [f"/{t}" for t in kb.get("inpatient_detox").follow_ups]
     assert reply.topic == "inpatient_detox"
+
+
+def test_an_unsure_classifier_and_the_search_agreeing_give_the_answer(answerer):
+    text = "how soon after my last use does withdrawal kick in"
+    assert answerer.reply("nlu_fallback", text).kind == "clarify"
+    assert answerer.reply("nlu_fallback", text, nlu_guess="withdrawal_timeline").topic == "withdrawal_timeline"

@@ -1,0 +1,68 @@
+"""The whole chain: a crisis message over REST -> tracker store -> alert worker -> the on-call contact's server."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from recovery_support.paths import ROOT
+from recovery_support.servers import _stop, free_port, wait_until_up
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def on_call_webhook():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Receiver.received = []
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Receiver.received
+    server.shutdown()
+
+
+@pytest.fixture
+def alert_worker(bot, on_call_webhook, tmp_path):
+    url, received = on_call_webhook
+    config = tmp_path / "alerts.yml"
+    config.write_text(f"on_call:\n  name: test on-call\n  webhook:\n    url: {url}\n"
+                      "escalate_after_seconds: 300\npoll_interval_seconds: 0.2\n")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{bot.db_path}", "ALERT_ACK_SECRET": "test-secret"}
+    process = subprocess.Popen([sys.executable, "-m", "recovery_support.alerts.worker", "--config", str(config),
+                                "--port", str(port)], cwd=ROOT, env=env, start_new_session=True,
+                               stdout=(tmp_path / "worker.log").open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, timeout=60)
+        yield received
+    finally:
+        _stop(process)
+
+
+def test_a_crisis_message_reaches_the_on_call_contact(bot, alert_worker):
+    sender = uuid.uuid4().hex
+    bot.send("how long does detox take", sender)
+    bot.send("my girlfriend took too much and she's not breathing", sender)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not [a for a in alert_worker if a["conversation_id"] == sender]:
+        time.sleep(0.2)
+    alerts = [a for a in alert_worker if a["conversation_id"] == sender]
+    assert len(alerts) == 1, f"alerts received: {alert_worker}"
+    assert alerts[0]["category"] == "overdose"
+    assert "not breathing" in alerts[0]["message"]
+    assert alerts[0]["ack_url"]
