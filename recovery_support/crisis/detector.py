@@ -299,6 +299,11 @@ class CrisisDetector:
         if not pattern.self_negated and cand.person in (P.FIRST, P.NONE) and _negated(doc, start, clause_start):
             return "negation"
 
+        clause_asks = next((t.lower_ for t in doc[clause_start:clause_end] if t.is_alpha), "") in P.QUESTION_STARTS
+        if (layout.is_question(start) or clause_asks) and start > 0 and doc[start - 1].lower_ in ("a", "an", "the", "of") \
+                and any(t.lower_ in P.SIGN_CUES for t in doc[clause_start:clause_end]):
+            return "education question about signs"
+
         conditional = any(sent_start <= s and e <= start for s, e in cues.get("conditional", []))
         if cand.person in (P.GENERIC, P.NONE) and not (pattern.question_ok and cand.person == P.NONE):
             educational = any(t.lower_ in P.EDUCATION_CUES for t in doc[sent_start:sent_end]

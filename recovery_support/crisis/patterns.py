@@ -124,9 +124,11 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
     _p("took_too_much", O, EVENT,
        [lem("take", "swallow", "use", "do", "snort", "shoot", "smoke", "pop"), w("up", "in", op="?"),
         w("way", "far", "waaay", "wayyy", op="?"), w("too", "to"), w("much", "many")],
+       # "of" only with what is not a drug: "took too many of my pills" is an overdose.
        next_not=("time", "on at", "on board", "on right", "on lately", "on this", "on these", "on for", "on and",
                  "on so", "on with", "on myself", "off", "money", "credit", "blame", "responsibility", "work",
-                 "overtime", "vacation", "pto", "break", "leave", "space", "notice", "at", "for", "of", "sun",
+                 "overtime", "vacation", "pto", "break", "leave", "space", "notice", "at", "for", "of my time",
+                 "of his time", "of her time", "of your time", "of their time", "of a toll", "of the blame", "sun",
                  "heat", "stuff", "things", "shifts", "classes", "calls")),
     _p("took_all", O, EVENT,
        [lem("take", "swallow", "down", "pop"), w("all", "every"), w("of", op="?"),
@@ -371,7 +373,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
     _p("vomit_blood", M, SYMPTOM,
        [lem("vomit", "puke", "throw", "cough", "spit", "hurl", "barf"), w("up", op="?"),
         w("some", "a", "lots", "bright", "dark", "red", "lot", "of", op="?"), w("of", "red", op="?"), w("blood")],
-       [w("blood"), w("in"), w("my", "his", "her", "the"), w("vomit", "puke", "throw", "spit")]),
+       [w("blood"), w("in"), w("my", "his", "her", "the"), w("vomit", "puke", "throw", "spit")],
+       question_ok=True),  # "is it normal to throw up blood?" is nearly always someone it is happening to
     _p("hallucination", M, SYMPTOM,
        [lem("hallucinate", "hallucination", "hallucinating")],
        [lem("see", "hear"),
@@ -519,6 +522,10 @@ QUESTION_STARTS = frozenset({
 MODAL_STARTS = frozenset({"can", "could", "will", "would", "might", "may", "should", "shall"})
 CONDITIONAL_CUES = ("if", "in case", "incase", "what if", "whether", "hypothetically", "suppose", "supposing",
                     "in the event")
+# A question about the signs of an overdose or a seizure is education even when it names a relative
+# ("my son is in detox, what are the signs of an overdose?").
+SIGN_CUES = frozenset({"sign", "signs", "symptom", "symptoms", "recognize", "recognise", "spot", "warning"})
+
 EDUCATION_CUES = frozenset({
     "sign", "signs", "symptom", "symptoms", "risk", "risks", "prevent", "prevention", "avoid", "reverse",
     "reverses", "recognize", "recognise", "spot", "learn", "training", "class", "information", "info",

@@ -263,3 +263,17 @@ def test_decide_threshold_is_inclusive_and_adjustable() -> None:
     assert decide(NOTHING, [("crisis_overdose", 0.8)]) is O
     assert decide(NOTHING, [("crisis_overdose", 0.6)], threshold=0.5) is O
     assert decide(NOTHING, [("crisis_overdose", 0.6)], threshold=0.7) is None
+
+
+def test_too_many_of_my_pills_is_an_overdose(detector):
+    assert detector.detect("i took too many of my pills").category == CrisisCategory.OVERDOSE
+    assert detector.detect("work took too much of my time this week").category is None
+
+
+def test_vomiting_blood_asked_as_a_question_is_still_an_emergency(detector):
+    assert detector.detect("is it normal to throw up blood?").category == CrisisCategory.MEDICAL
+
+
+def test_a_relative_asking_about_the_signs_of_an_overdose_is_education(detector):
+    assert detector.detect("my son is in detox, what are the signs of an overdose").category is None
+    assert detector.detect("how do i know if my brother is overdosing").category == CrisisCategory.OVERDOSE
