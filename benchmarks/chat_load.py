@@ -61,7 +61,7 @@ def stock_bot_model() -> Path:
     """The stock `rasa init` bot, trained once into build/stock_bot."""
     models = STOCK_DIR / "models"
     if not list(models.glob("*.tar.gz")):
-        STOCK_DIR.parent.mkdir(exist_ok=True)
+        STOCK_DIR.mkdir(parents=True, exist_ok=True)  # rasa init wants the folder to exist
         subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], check=True,
                        stdout=subprocess.DEVNULL)
     return sorted(models.glob("*.tar.gz"))[-1]
