@@ -17,6 +17,9 @@ CONTEXT_MIN = 0.35
 CONTEXT_MARGIN = 0.1
 STARTER_TOPICS = ("what_is_detox", "withdrawal_symptoms", "inpatient_vs_outpatient", "getting_started")
 MAX_MESSAGE_CHARS = 2000  # longer messages are searched by their start: a 10 kB paste is not a question
+# Short questions with one of these lean on the last answer: "is it safe?", "how long do they last?"
+BACK_REFERENCES = {"it", "its", "it's", "they", "them", "those", "that", "this", "these", "there"}
+SHORT_QUESTION_WORDS = 7
 
 REDIRECT = (
     "I'm sorry, that's outside what I can help with. I'm here for questions about heroin detox: what it is, "
@@ -78,12 +81,15 @@ class Answerer:
             return self._redirect(NOT_ENGLISH, "not_english")
         if not self.search.has_content(text):
             return self._redirect(NOT_UNDERSTOOD, "not_understood")
-        matches = [m for m in self.search.search(text, limit=3, context=last_topic) if m.score >= SUGGEST_MIN]
+        query = text
+        if last_topic in self.kb and _refers_back(text):
+            query = f"{text} {self.kb.get(last_topic).title}"
+        matches = [m for m in self.search.search(query, limit=3, context=last_topic) if m.score >= SUGGEST_MIN]
         if not matches:
             return self._redirect(NOT_UNDERSTOOD, "not_understood")
         best, runner_up = matches[0], (matches[1].score if len(matches) > 1 else 0.0)
-        follow_ups = self.kb.get(last_topic).follow_ups if last_topic in self.kb else ()
-        if best.topic in follow_ups and best.score >= CONTEXT_MIN and best.score - runner_up >= CONTEXT_MARGIN:
+        in_context = (*self.kb.get(last_topic).follow_ups, last_topic) if last_topic in self.kb else ()
+        if best.topic in in_context and best.score >= CONTEXT_MIN and best.score - runner_up >= CONTEXT_MARGIN:
             return self.answer(self.kb.get(best.topic))
         # Two independent signals (the classifier's unsure guess and the search) naming one topic: answer it.
         if best.topic == nlu_guess and best.score - runner_up >= CONTEXT_MARGIN:
@@ -100,3 +106,7 @@ class Answerer:
     def _buttons(entries) -> List[Dict[str, str]]:
         return [{"title": e.title, "payload": e.payload} for e in entries]
 
+
+def _refers_back(text: str) -> bool:
+    words = [w.strip("?!.,").lower() for w in text.split()]
+    return len(words) <= SHORT_QUESTION_WORDS and any(w in BACK_REFERENCES for w in words)

@@ -19,6 +19,9 @@ from recovery_support.paths import ROOT
 NLU_EXAMPLES = ROOT / "data" / "nlu" / "topics.yml"
 # How much a topic that the last answer suggested as a follow-up gains: context for "and outpatient?".
 FOLLOW_UP_BOOST = 0.15
+# Weight of the similarity to a topic's text as a whole: breaks ties between topics whose best rows are a
+# single shared word ("outpatient" is a keyword of both outpatient_detox and inpatient_vs_outpatient).
+WHOLE_TOPIC_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class TopicSearch:
         self._vectorizer = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
         self._matrix = self._vectorizer.fit_transform(texts)
         self._topics = sorted(set(self._topic_of_row))
+        whole = [" ".join(t for t, r in zip(texts, self._topic_of_row) if r == topic) for topic in self._topics]
+        self._whole_topics = self._vectorizer.transform(whole)
         self._rows_by_topic = {t: [i for i, r in enumerate(self._topic_of_row) if r == t] for t in self._topics}
 
     def _features(self, text: str) -> List[str]:
@@ -79,10 +84,11 @@ class TopicSearch:
         if query.nnz == 0:
             return []
         similarities = (self._matrix @ query.T).toarray().ravel()  # rows are L2-normalised: cosine
+        whole = (self._whole_topics @ query.T).toarray().ravel()
         boosted = set(self.kb.entries[context].follow_ups) if context in self.kb else set()
         scores = []
-        for topic in self._topics:
-            score = float(np.max(similarities[self._rows_by_topic[topic]]))
+        for k, topic in enumerate(self._topics):
+            score = float(np.max(similarities[self._rows_by_topic[topic]])) + WHOLE_TOPIC_WEIGHT * float(whole[k])
             if topic in boosted and score > 0:
                 score += FOLLOW_UP_BOOST
             scores.append(Match(topic, round(score, 4)))

@@ -24,7 +24,7 @@ def test_clinic_details_are_filled_in(answerer, clinic):
 
 @pytest.mark.parametrize("last_topic, text, expected", [
     ("withdrawal_symptoms", "how long do they last?", "withdrawal_timeline"),
-    ("inpatient_detox", "and outpatient?", "outpatient_detox"),
+    ("rapid_detox", "is it safe?", "rapid_detox"),
 ])
 def test_a_vague_follow_up_is_read_in_the_context_of_the_last_answer(answerer, last_topic, text, expected):
     reply = answerer.reply("nlu_fallback", text, last_topic=last_topic)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from recovery_support.knowledge.search import nlu_examples
-from recovery_support.paths import ROOT, SEEDS_DIR
+from recovery_support.paths import ROOT, SEEDS_DIR, SHARED_DIR
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 NON_TOPIC_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
@@ -69,7 +69,8 @@ def test_answer_is_person_first_and_gives_no_doses(kb, topic):
 
 def test_every_source_is_cited_and_exists(kb):
     for doc_id, source in kb.sources.items():
-        path = ROOT.parent / source["file"] if source["file"].startswith("shared/") else ROOT / source["file"]
+        file = source["file"]
+        path = SHARED_DIR / file[len("shared/"):] if file.startswith("shared/") else ROOT / file
         assert path.exists(), f"source {doc_id}: {path} is missing"
     cited = {s.doc for e in kb for s in e.sources}
     assert {"clear-life-detox-guide", "how-to-detox"} <= cited
