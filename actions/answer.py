@@ -36,5 +36,7 @@ class ActionAnswer(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"), nlu_guess(message))
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        # answer_kind stays in the tracker (bot event metadata) for staff review of clarify/redirect turns;
+        # output channels send only text and buttons.
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons, answer_kind=reply.kind)
         return [SlotSet("topic", reply.topic)]

@@ -29,6 +29,7 @@ def test_answers_the_topic_and_remembers_it():
     assert len(messages) == 1
     assert "sweat" in messages[0]["text"].lower()
     assert messages[0]["buttons"], "follow-up suggestions are offered"
+    assert messages[0]["answer_kind"] == "answer"
     assert events == [SlotSet("topic", "withdrawal_symptoms")]
 
 
@@ -41,6 +42,7 @@ def test_low_confidence_follow_up_uses_the_remembered_topic():
 def test_unknown_question_is_redirected_with_the_clinic_phone(clinic):
     messages, events = run(tracker("can you fix my car", "out_of_scope"))
     assert clinic.phone in messages[0]["text"]
+    assert messages[0]["answer_kind"] == "redirect"
     assert events == [SlotSet("topic", None)]
 
 

@@ -1,0 +1,35 @@
+"""Roles and what each may do: one table, so need-to-know access is reviewed in one place."""
+from typing import FrozenSet
+
+ADMIN = "admin"
+CLINICIAN = "clinician"
+REVIEWER = "reviewer"
+ROLES = (ADMIN, CLINICIAN, REVIEWER)
+
+VIEW_TRANSCRIPTS = "view_transcripts"
+VIEW_DASHBOARD = "view_dashboard"
+REVIEW = "review"  # review status and tags
+WRITE_NOTES = "write_notes"
+CRISIS_QUEUE = "crisis_queue"
+EXPORT_REDACTED = "export_redacted"
+EXPORT_UNREDACTED = "export_unredacted"
+MANAGE_USERS = "manage_users"
+VIEW_AUDIT = "view_audit"
+
+PERMISSIONS = {
+    ADMIN: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, WRITE_NOTES, CRISIS_QUEUE, EXPORT_REDACTED,
+                      EXPORT_UNREDACTED, MANAGE_USERS, VIEW_AUDIT}),
+    # Clinicians follow people up: they need the crisis queue, notes and the real contact details.
+    CLINICIAN: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, WRITE_NOTES, CRISIS_QUEUE, EXPORT_REDACTED,
+                          EXPORT_UNREDACTED}),
+    # Reviewers improve the bot: they read and label transcripts, and never take identifiable data away.
+    REVIEWER: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, EXPORT_REDACTED}),
+}
+
+
+def permissions(role: str) -> FrozenSet[str]:
+    return PERMISSIONS.get(role, frozenset())
+
+
+def can(role: str, permission: str) -> bool:
+    return permission in permissions(role)

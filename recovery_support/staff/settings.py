@@ -1,0 +1,21 @@
+"""The staff app's knobs, with the defaults a clinic should run with."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    # A shared workstation left open is the likely leak: idle sessions end soon, every session ends in a shift.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Secure cookies need HTTPS (browsers also accept them on http://localhost); --insecure-cookie turns it off.
+    cookie_secure: bool = True
+    # Login throttling per (username, client address): this many failures within the window lock it out.
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    # How often the app projects new Rasa events into conversations (0: never; run the projector command).
+    projector_interval_seconds: float = 5.0
+    page_size: int = 50
+    export_max_conversations: int = 5000
+    # Search reads candidate messages into Python to match text exactly; this bounds one search's work.
+    search_max_candidates: int = 20000

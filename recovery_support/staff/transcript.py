@@ -1,0 +1,67 @@
+"""One conversation as staff read it: turns, crisis handoffs with their history, notes and tags."""
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from recovery_support.alerts.db import events
+from recovery_support.alerts.models import Handoff, HandoffLog
+from recovery_support.staff.database import has_table
+from recovery_support.staff.listing import row_dict
+from recovery_support.staff.models import Conversation, Note, Tag
+from recovery_support.staff.turns import Turn, group_turns
+
+
+@dataclass
+class Transcript:
+    conversation: Dict[str, Any]
+    turns: List[Turn]
+    handoffs: List[Dict[str, Any]]
+    handoffs_by_event: Dict[int, List[Dict[str, Any]]] = field(default_factory=dict)
+    notes: List[Dict[str, Any]] = field(default_factory=list)
+    all_tags: List[str] = field(default_factory=list)
+
+
+def load_turns(session: Session, sender_id: str) -> List[Turn]:
+    rows = session.execute(
+        sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.intent_name,
+                  events.c.action_name, events.c.data)
+        .where(events.c.sender_id == sender_id).order_by(events.c.id)).all()
+    return group_turns(rows)
+
+
+def handoff_history(session: Session, sender_id: str) -> List[Dict[str, Any]]:
+    handoffs = session.execute(
+        sa.select(Handoff).where(Handoff.conversation_id == sender_id).order_by(Handoff.id)).scalars().all()
+    logs: Dict[int, List[Dict[str, Any]]] = {h.id: [] for h in handoffs}
+    if handoffs:
+        for log in session.execute(sa.select(HandoffLog).where(HandoffLog.handoff_id.in_(list(logs)))
+                                   .order_by(HandoffLog.id)).scalars():
+            logs[log.handoff_id].append({"at": log.at, "actor": log.actor, "action": log.action,
+                                         "detail": log.detail})
+    return [{"id": h.id, "category": h.category, "status": h.status, "event_id": h.event_id,
+             "created_at": h.created_at, "acknowledged_by": h.acknowledged_by,
+             "acknowledged_at": h.acknowledged_at, "escalated_at": h.escalated_at, "log": logs[h.id]}
+            for h in handoffs]
+
+
+def load_transcript(engine: Engine, conversation_id: int) -> Optional[Transcript]:
+    with Session(engine, future=True) as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            return None
+        sender_id = conversation.sender_id
+        turns = load_turns(session, sender_id) if has_table(engine, "events") else []
+        handoffs = handoff_history(session, sender_id) if has_table(engine, "handoffs") else []
+        by_event: Dict[int, List[Dict[str, Any]]] = {}
+        for handoff in handoffs:
+            by_event.setdefault(handoff["event_id"], []).append(handoff)
+        notes = [{"author": n.author, "text": n.text, "at": n.at} for n in session.execute(
+            sa.select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id)).scalars()]
+        all_tags = [r[0] for r in session.execute(sa.select(Tag.name).order_by(Tag.name))]
+        data = row_dict(conversation)
+        data["sender_id"] = sender_id
+        return Transcript(conversation=data, turns=turns, handoffs=handoffs, handoffs_by_event=by_event,
+                          notes=notes, all_tags=all_tags)
