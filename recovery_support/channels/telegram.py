@@ -131,7 +131,7 @@ class TelegramChannel(InputChannel):
         # Checked here, while Rasa builds its channels: a misconfigured bot stops at start-up, not at the first update.
         if not access_token:
             raise RasaException("The telegram channel needs `access_token` in credentials.yml "
-                                "(e.g. \"${TELEGRAM_BOT_TOKEN}\", the token BotFather gave).")
+                                "(access_token: ${TELEGRAM_BOT_TOKEN}, unquoted: the token BotFather gave).")
         self.secret_token = checked_secret_token(secret_token)
         self.webhook_url = webhook_url or None
         self.bot_name = verify or None  # only for logs: the bot's username never needs asking Telegram (getMe)
@@ -201,7 +201,6 @@ class TelegramChannel(InputChannel):
             # From here on always 200: any other answer makes Telegram send the same update again.
             if self._recent.seen_before(update):
                 return response.text("ok")
-            await self.api.call("getMe", {})
             query_id = callback_query_id(update)
             if query_id is not None:
                 await self._answer_button_press(query_id)  # stops the button's spinner, even if ignored

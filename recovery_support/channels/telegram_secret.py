@@ -20,8 +20,9 @@ def checked_secret_token(secret: Optional[str]) -> str:
     """The configured secret, or a ``RasaException`` saying what is wrong (at start-up, not at the first update)."""
     if not secret:
         raise RasaException(
-            "The telegram channel needs `secret_token` in credentials.yml (e.g. \"${TELEGRAM_SECRET_TOKEN}\"): "
-            f"without it anyone can post fake updates to the webhook. Generate one with: {GENERATE_HINT}")
+            "The telegram channel needs `secret_token` in credentials.yml (secret_token: ${TELEGRAM_SECRET_TOKEN}, "
+            "unquoted): without it anyone can post fake updates to the webhook. "
+            f"Generate one with: {GENERATE_HINT}")
     if not _VALID_SECRET.match(secret):
         raise RasaException(
             "The telegram channel's `secret_token` must be 16-256 characters of A-Z, a-z, 0-9, '_' and '-' "

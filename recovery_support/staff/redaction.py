@@ -64,6 +64,7 @@ NOT_NAMES = {
     "medical", "staff", "team", "nurse", "doctor", "counselor", "the", "a", "an", "my", "your", "our",
     "english", "spanish", "american", "veterans", "press", "visit", "street", "avenue", "road",
 }
+_RELATION_SET = frozenset(RELATIONS)
 NAME_TOKEN = {"IS_ALPHA": True, "IS_TITLE": True, "IS_STOP": False, "ENT_TYPE": ""}
 ANY_NAME_TOKEN = {"IS_ALPHA": True, "IS_STOP": False, "ENT_TYPE": ""}  # after "my name is": any case
 
@@ -101,7 +102,7 @@ def _address_patterns() -> List[List[dict]]:
     word = {"TEXT": {"REGEX": r"^(?:[A-Za-z][A-Za-z'\-]*|\d+(?:st|nd|rd|th))$"}}
     suffix = {"LOWER": {"IN": STREET_SUFFIXES}}
     patterns = [[number] + [word] * n + [suffix] for n in (1, 2, 3)]
-    unit = [{"LOWER": {"IN": UNIT_WORDS}}, {"TEXT": {"REGEX": r"^#?\w{1,6}$"}}]
+    unit = [{"LOWER": {"IN": UNIT_WORDS}}, {"TEXT": {"REGEX": r"^#?\w{1,6}\.?$"}}]  # "4B." ends a sentence
     patterns += [p + unit for p in patterns]
     patterns.append([{"LOWER": {"IN": ["po", "p.o.", "p.o"]}}, {"LOWER": "box"}, {"LIKE_NUM": True}])
     patterns.append([{"TEXT": {"IN": US_STATES}}, {"TEXT": {"REGEX": r"^\d{5}(?:-\d{4})?$"}}])
@@ -141,7 +142,10 @@ class Redactor:
                     continue
                 found.append(Found(span.start_char, span.end_char, NAME))
             else:
-                found.append(Found(span.start_char, span.end_char, key))
+                end = span.end_char
+                if key == ADDRESS and span[-1].lower_ not in STREET_SUFFIXES and span.text.endswith("."):
+                    end -= 1  # the sentence's full stop, tokenized with "4B."
+                found.append(Found(span.start_char, end, key))
         return _merge(found)
 
     def redact(self, text: str) -> str:
@@ -159,7 +163,8 @@ def _digits(text: str) -> str:
 
 
 def _name_like(token) -> bool:
-    return token.is_alpha and token.lower_ not in NOT_NAMES and not token.is_stop and not token.ent_type_
+    return (token.is_alpha and token.lower_ not in NOT_NAMES and token.lower_ not in _RELATION_SET
+            and not token.is_stop and not token.ent_type_)
 
 
 def _trailing_run(span, names) -> list:

@@ -37,8 +37,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def web_stack(tmp_path_factory):
-    from tests.browser.launcher import running_web_stack
+    from tests.browser.launcher import WebStack, running_web_stack
 
+    if os.environ.get("WIDGET_TEST_STACK"):  # "WEB_URL RASA_URL" of a running `python -m tests.browser.launcher`
+        web_url, rasa_url = os.environ["WIDGET_TEST_STACK"].split()
+        yield WebStack(rasa_url, web_url, None)
+        return
     with running_web_stack(tmp_path_factory.mktemp("web-stack")) as stack:
         yield stack
 

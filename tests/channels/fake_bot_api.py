@@ -1,4 +1,5 @@
 """A fake Telegram Bot API on 127.0.0.1: records every method call and answers like Telegram."""
+import asyncio
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
@@ -6,11 +7,14 @@ from aiohttp import web
 
 
 class FakeBotApi:
-    """``calls`` keeps (method, payload) in arrival order; ``failures[method]`` = how many calls answer 500 first."""
+    """``calls`` keeps (method, payload) in arrival order; ``failures[method]``: how many calls answer 500 first;
+    ``delays[method]``: seconds each call takes (a slow Telegram)."""
 
-    def __init__(self, token: str, failures: Optional[Dict[str, int]] = None) -> None:
+    def __init__(self, token: str, failures: Optional[Dict[str, int]] = None,
+                 delays: Optional[Dict[str, float]] = None) -> None:
         self.token = token
         self.failures = dict(failures or {})
+        self.delays = dict(delays or {})
         self.calls: List[Tuple[str, Dict[str, Any]]] = []
 
     def payloads(self, method: str) -> List[Dict[str, Any]]:
@@ -25,6 +29,7 @@ class FakeBotApi:
         method = request.match_info["method"]
         payload = await request.json() if request.can_read_body else {}
         self.calls.append((method, payload))
+        await asyncio.sleep(self.delays.get(method, 0))
         if self.failures.get(method, 0) > 0:
             self.failures[method] -= 1
             return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},

@@ -132,8 +132,9 @@ async def rasa_app(channel: TelegramChannel, agent: EchoAgent) -> AsyncIterator[
 
 
 @asynccontextmanager
-async def telegram_bot(failures: Optional[Dict[str, int]] = None, **channel_options: Any) -> AsyncIterator[Bot]:
-    api = FakeBotApi(TOKEN, failures)
+async def telegram_bot(failures: Optional[Dict[str, int]] = None, delays: Optional[Dict[str, float]] = None,
+                       **channel_options: Any) -> AsyncIterator[Bot]:
+    api = FakeBotApi(TOKEN, failures, delays)
     async with api.running() as api_url:
         options = {"access_token": TOKEN, "secret_token": SECRET, "webhook_url": WEBHOOK_URL,
                    "verify": "clinic_test_bot", "api_base_url": api_url, "webhook_first_delay": 0.01,
@@ -312,6 +313,16 @@ async def test_the_webhook_is_registered_with_the_secret_after_start_up() -> Non
         assert bot.api.payloads("setWebhook") == [{"url": WEBHOOK_URL, "secret_token": SECRET,
                                                    "allowed_updates": ["message", "callback_query"]}]
         assert bot.api.methods() == ["setWebhook"]  # and nothing else: no getMe at start-up either
+
+
+@async_test
+async def test_the_bot_serves_while_telegram_is_still_answering_set_webhook() -> None:
+    async with telegram_bot(delays={"setWebhook": 1.0}) as bot:
+        await wait_for(lambda: bot.api.payloads("setWebhook"), what="the setWebhook call")
+        assert (await bot.post(message_update("hello")))[0] == 200
+        assert not bot.channel.webhook_task.done()  # start-up didn't wait for it
+        assert [m.text for m in bot.agent.messages] == ["hello"]
+        assert await bot.channel.webhook_task is True
 
 
 @async_test

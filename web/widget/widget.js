@@ -164,6 +164,7 @@
     "header small{display:block;font-weight:400;font-size:.8rem;opacity:.9}",
     ".icon{display:inline-flex;align-items:center;justify-content:center;width:44px;height:44px;border:0;border-radius:8px;background:transparent;color:inherit;cursor:pointer}",
     ".icon:hover{background:rgba(127,127,127,.25)}",
+    ".sos[hidden]{display:none}",
     ".sos{margin:0;padding:6px 16px;background:#fff4f4;color:#5c0010;font-size:.85rem;border-bottom:1px solid #f0c8cc}",
     ".sos a{font-weight:700;color:var(--crisis);padding:4px 0;display:inline-block}",
     ".crisis{padding:12px 16px 14px;background:var(--crisis);color:#fff;border-bottom:4px solid #5c0010;max-height:45%;overflow:auto;flex:none}",
@@ -175,7 +176,7 @@
     ".crisis a span{font-weight:400;font-size:.8rem;color:#3d0008}",
     ".status{margin:0;padding:6px 16px;background:#fff8e1;color:#4a3500;font-size:.875rem}",
     ".status:empty{display:none}",
-    ".log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f6f7f7;overscroll-behavior:contain}",
+    ".log{position:relative;flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f6f7f7;overscroll-behavior:contain}",
     ".msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}",
     ".msg p{margin:0}",
     ".msg time{display:block;margin-top:2px;font-size:.72rem;opacity:.75}",
@@ -233,7 +234,7 @@
     input,
     el("button", { type: "submit", class: "icon send", "aria-label": "Send" }, [svg(ICON_SEND)])
   ]);
-  var footer = el("footer", { text: "Automated assistant, not a medical professional. Not monitored in real time." });
+  var footer = el("footer", { text: "Automated assistant, not a person or a medical professional." });
   var panel = el("div", { id: "cc-panel", class: "panel", role: "dialog", "aria-label": "Chat with " + CLINIC,
     hidden: "" }, [header, sos, crisisBox, status, log, typing, form, footer]);
   root.appendChild(launcher);
@@ -281,6 +282,7 @@
   function renderCrisis() {
     var c = state.crisis;
     while (crisisBox.firstChild) crisisBox.removeChild(crisisBox.firstChild);
+    sos.hidden = !!c; // the banner says it all once it is up
     if (!c) { crisisBox.hidden = true; return; }
     crisisBox.appendChild(el("h3", { text: c.category === "overdose" || c.category === "medical"
       ? "This may be an emergency. Get help now:" : "You are not alone. Reach someone now:" }));
@@ -309,7 +311,9 @@
     state.messages.push(m);
     persist();
     var node = renderMessage(m, state.messages.length - 1);
-    scrollDown();
+    // A long reply is shown from its first line (people read down from there), anything else at the bottom.
+    if (m.from === "bot" && node.offsetHeight > log.clientHeight * 0.8) log.scrollTop = node.offsetTop - 8;
+    else scrollDown();
     return node;
   }
 
@@ -522,7 +526,8 @@
   renderAll();
   function mount() {
     document.body.appendChild(host);
-    window.ClinicChat = { open: open, close: close, send: send, version: "1.0.0" };
+    window.ClinicChat = { open: open, close: close, send: send, version: "1.0.0",
+      socket: function () { return socket; } };
     window.dispatchEvent(new CustomEvent("clinicchat:ready"));
   }
   window.ClinicChat = { pending: true };

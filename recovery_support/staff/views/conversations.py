@@ -1,0 +1,87 @@
+"""The conversation list, one transcript, and the review actions on it (status, tags, notes)."""
+from aiohttp import web
+
+from recovery_support.staff import review
+from recovery_support.staff.db_access import run_db
+from recovery_support.staff.filters import parse_filter
+from recovery_support.staff.listing import filter_options, list_conversations
+from recovery_support.staff.middleware import remote, requires
+from recovery_support.staff.models import REVIEW_STATUSES
+from recovery_support.staff.rendering import render
+from recovery_support.staff.roles import REVIEW, VIEW_TRANSCRIPTS, WRITE_NOTES
+from recovery_support.staff.transcript import load_transcript
+from recovery_support.staff.views.common import int_param, log, redirect
+
+
+def _page_number(request: web.Request) -> int:
+    try:
+        return max(1, min(int(request.query.get("page", "1")), 100000))
+    except ValueError:
+        return 1
+
+
+@requires(VIEW_TRANSCRIPTS)
+async def conversation_list(request: web.Request) -> web.StreamResponse:
+    settings = request.app["settings"]
+    f = parse_filter(request.query)
+    page = await run_db(list_conversations, request.app["engine"], f, _page_number(request), settings.page_size,
+                        settings.search_max_candidates)
+    options = await run_db(filter_options, request.app["engine"])
+    await log(request, "view_list", "conversations",
+              {"filters": f.query_params(), "page": page.page, "shown": [r["id"] for r in page.rows]})
+    return render(request, "conversations.html", title="Conversations", f=f, page=page, options=options,
+                  review_statuses=REVIEW_STATUSES, query=f.query_string())
+
+
+@requires(VIEW_TRANSCRIPTS)
+async def conversation_view(request: web.Request) -> web.StreamResponse:
+    conversation_id = int_param(request, "conversation_id")
+    transcript = await run_db(load_transcript, request.app["engine"], conversation_id)
+    if transcript is None:
+        raise web.HTTPNotFound(text="No such conversation.")
+    await log(request, "view_transcript", f"conversation:{conversation_id}")
+    return render(request, "transcript.html", title=f"Conversation {conversation_id}", t=transcript,
+                  review_statuses=REVIEW_STATUSES, message=request.query.get("message", "")[:200])
+
+
+def _back(conversation_id: int, message: str = "") -> web.HTTPSeeOther:
+    location = f"/conversations/{conversation_id}"
+    if message:
+        location += "?" + web.URL.build(query={"message": message}).query_string
+    return redirect(location)
+
+
+async def _change(request: web.Request, function, *args) -> web.StreamResponse:
+    conversation_id = int_param(request, "conversation_id")
+    try:
+        await run_db(function, request.app["engine"], conversation_id, *args, request["user"].username,
+                     remote(request))
+    except LookupError:
+        raise web.HTTPNotFound(text="No such conversation.") from None
+    except ValueError as error:
+        raise _back(conversation_id, str(error)) from None
+    raise _back(conversation_id)
+
+
+@requires(REVIEW)
+async def set_review_status(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    return await _change(request, review.set_review_status, str(form.get("review_status", "")))
+
+
+@requires(REVIEW)
+async def add_tag(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    return await _change(request, review.add_tag, str(form.get("tag", "")))
+
+
+@requires(REVIEW)
+async def remove_tag(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    return await _change(request, review.remove_tag, str(form.get("tag", "")))
+
+
+@requires(WRITE_NOTES)
+async def add_note(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    return await _change(request, review.add_note, str(form.get("text", "")))
