@@ -64,7 +64,7 @@ def timings(runs: int, rasa_url: str) -> None:
     sys.path.insert(0, str(ROOT / "web"))
     from serve import make_server  # web/serve.py
 
-    server = make_server("127.0.0.1", 0, rasa_url or "http://127.0.0.1:9")
+    server = make_server("127.0.0.1", 0, rasa_url or "http://127.0.0.1:9", quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/demo/"
     figures = {k: [] for k in ("domInteractive", "DOMContentLoaded", "widget ready", "load", "open -> socket.io loaded",

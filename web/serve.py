@@ -53,8 +53,13 @@ class WebHandler(SimpleHTTPRequestHandler):
         sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8080, rasa_url: str = DEFAULT_RASA_URL) -> ThreadingHTTPServer:
-    handler = type("Handler", (WebHandler,), {"rasa_url": rasa_url.rstrip("/")})
+def make_server(host: str = "127.0.0.1", port: int = 8080, rasa_url: str = DEFAULT_RASA_URL,
+                quiet: bool = False) -> ThreadingHTTPServer:
+    """The server, not yet serving (call serve_forever); port 0 picks a free one (see server_address)."""
+    attrs = {"rasa_url": rasa_url.rstrip("/")}
+    if quiet:
+        attrs["log_message"] = lambda self, *args: None
+    handler = type("Handler", (WebHandler,), attrs)
     return ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(WEB_DIR)))
 
 

@@ -364,6 +364,9 @@ def _anchor(doc: Doc, layout: _Layout, start: int, end: int) -> str:
         list(range(end, clause_end)) + list(range(clause_start - 1, sent_start - 1, -1))
     for i in order:
         person = _person_at(doc, i)
+        if person == P.THIRD and doc[i].lower_ in P.PLURAL_PRONOUNS and any(
+                t.lower_ in P.GENERIC_PERSON for t in doc[sent_start:i]):
+            return P.GENERIC  # "why do people get blue lips when they od": "they" are people in general
         if person is not None:
             return person
     return P.NONE

@@ -171,7 +171,8 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        next_not=("for", "early", "before", "on time", "in time", "in the morning", "to my", "to texts", "to calls",
                  "to messages", "to treatment", "to the", "to his", "to her", "to their", "to any", "to meds",
                  "to medication", "to emails", "to email", "until", "till", "me", "at", "when", "anymore")),
-    _p("unresponsive", O, STATE, [w("unresponsive", "unconscious", "unconcious", "unconsious")], persons=NOT_FIRST),
+    _p("unresponsive", O, STATE, [w("unresponsive", "unconscious", "unconcious", "unconsious")], persons=NOT_FIRST,
+       suppressed_by=("procedure",)),
     _p("wake_other", O, STATE,
        [norm("can", "could"), norm("not"), w("wake", "rouse"), w(*PERSON_WORDS, "my", "our")],
        [norm("can", "could"), norm("not"), w("get"), w(*PERSON_WORDS, "my", "our"), ANY, w("to"),
@@ -468,6 +469,9 @@ CONTEXT_CUES: Dict[str, Tuple[str, ...]] = {
                 "video game", "documentary", "netflix", "fanfic", "poem"),
     "cosmetic": ("painted", "paint", "polish", "lipstick", "makeup", "dyed", "dye", "eyeshadow"),
     "digestion": ("stomach", "belly", "tummy", "gut", "guts", "bowels"),
+    # Being unconscious on purpose, under medical care: "the detox where they're unconscious".
+    "procedure": ("anesthesia", "anaesthesia", "anesthetic", "sedated", "sedation", "put under", "rapid detox",
+                  "that detox", "procedure", "surgery", "operation", "sleep through"),
     # Overrides "accident": "I burned my arm on purpose" is self-harm even with a stove in the sentence.
     "deliberate": ("on purpose", "deliberately", "intentionally", "to feel something", "to punish"),
 }
@@ -512,6 +516,7 @@ PERSON_NOUNS = frozenset({
     "housemate", "flatmate", "grandson", "granddaughter", "stepson", "stepdaughter", "twin", "lady",
 })
 # Determiners that make a person noun generic: "a friend", "your loved one".
+PLURAL_PRONOUNS = frozenset({"they", "them", "their", "theyre", "they're", "theirs"})
 GENERIC_DETERMINERS = frozenset({"a", "an", "any", "some", "every", "your", "ur", "another", "someone's"})
 
 QUESTION_STARTS = frozenset({

@@ -5,7 +5,7 @@ Order (outermost first): headers (so even errors carry them), then the session, 
 import functools
 import hmac
 from typing import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
@@ -67,7 +67,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     elif not _is_public(request):
         if request.method in ("GET", "HEAD"):
             target = request.rel_url.path_qs
-            raise web.HTTPSeeOther(f"/login?{web.URL.build(query={'next': target}).query_string}")
+            raise web.HTTPSeeOther(f"/login?{urlencode({'next': target})}")
         raise web.HTTPForbidden(text="Not logged in.")
     return await handler(request)
 

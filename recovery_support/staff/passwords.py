@@ -7,7 +7,8 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024  # hashing cost grows with length; a megabyte "password" must not be hashed
 
 # Verified when the username is unknown, so a wrong name takes as long as a wrong password (no user probing).
-_DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
+# Made on first use (hashing costs ~0.5 s; commands that never log anyone in shouldn't pay it).
+_dummy = {"hasher": None, "hash": ""}
 
 
 def hash_password(password: str) -> str:
@@ -32,7 +33,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def spend_verify_time(password: str) -> None:
-    verify_password(_DUMMY_HASH, password[:MAX_PASSWORD_CHARS])
+    if _dummy["hasher"] is not _hasher:
+        _dummy.update(hasher=_hasher, hash=_hasher.hash("not a real password, only here to spend the time"))
+    verify_password(_dummy["hash"], password[:MAX_PASSWORD_CHARS])
 
 
 def rehash(password: str) -> str:

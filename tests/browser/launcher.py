@@ -71,8 +71,13 @@ def running_web_stack(workdir: Path, model: Path = MODEL) -> Iterator[WebStack]:
 
 
 if __name__ == "__main__":  # for trying the widget by hand: python -m tests.browser.launcher
+    import signal
     import tempfile
     import time
+
+    # Ctrl-C or a plain `kill` stops the servers too (the context managers clean up on SystemExit).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: sys.exit(0))
 
     with tempfile.TemporaryDirectory() as tmp, running_web_stack(Path(tmp)) as stack:
         print(f"demo page: {stack.web_url}/demo/  bot: {stack.rasa_url}  (Ctrl-C stops)", flush=True)

@@ -277,3 +277,13 @@ def test_vomiting_blood_asked_as_a_question_is_still_an_emergency(detector):
 def test_a_relative_asking_about_the_signs_of_an_overdose_is_education(detector):
     assert detector.detect("my son is in detox, what are the signs of an overdose").category is None
     assert detector.detect("how do i know if my brother is overdosing").category == CrisisCategory.OVERDOSE
+
+
+def test_they_after_people_in_general_is_a_question_not_an_emergency(detector):
+    assert detector.detect("why do people get blue lips when they od").category is None
+    assert detector.detect("they od'd and their lips are blue").category == CrisisCategory.OVERDOSE
+
+
+def test_unconscious_under_anesthesia_is_not_an_overdose(detector):
+    assert detector.detect("my dad wants to do that detox where theyre unconscious, is it a good idea").category is None
+    assert detector.detect("my dad is unconscious on the floor").category == CrisisCategory.OVERDOSE

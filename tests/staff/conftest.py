@@ -195,3 +195,19 @@ async def logged_in(engine: Engine, role: str, settings: Settings = TEST_SETTING
         response = await login(client, role)
         assert response.status == 303, await response.text()
         yield client
+
+
+def insert_handoff(engine: Engine, sender: str, event_id: int, category: str = "overdose",
+                   text: str = "I took too many pills", status: str = "open") -> int:
+    """A handoff as the alert worker's intake records it."""
+    from sqlalchemy.orm import Session
+
+    from recovery_support.alerts.models import Handoff, HandoffLog, utcnow
+
+    with Session(engine, future=True) as session, session.begin():
+        handoff = Handoff(conversation_id=sender, category=category, message_text=text, event_id=event_id,
+                          message_at=utcnow(), created_at=utcnow(), status=status)
+        session.add(handoff)
+        session.flush()
+        session.add(HandoffLog(handoff_id=handoff.id, actor="alert-worker", action="created", detail=""))
+        return handoff.id

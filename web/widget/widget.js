@@ -159,16 +159,16 @@
     ".panel{position:fixed;right:16px;bottom:16px;z-index:2147483001;display:flex;flex-direction:column;width:380px;height:min(640px,calc(100vh - 32px));background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.35);overflow:hidden}",
     ".panel[hidden]{display:none}",
     "@media (max-width:520px),(max-height:560px){.panel{inset:0;right:0;bottom:0;width:100%;height:100%;border-radius:0}}",
-    "header{display:flex;align-items:center;gap:8px;padding:10px 8px 10px 16px;background:var(--accent);color:var(--on-accent)}",
-    "header h2{flex:1;margin:0;font-size:1.05rem;line-height:1.2}",
-    "header small{display:block;font-weight:400;font-size:.8rem;opacity:.9}",
+    ".head{display:flex;align-items:center;gap:8px;padding:10px 8px 10px 16px;background:var(--accent);color:var(--on-accent)}",
+    ".head h2{flex:1;margin:0;font-size:1.05rem;line-height:1.2}",
+    ".head small{display:block;font-weight:400;font-size:.8rem;opacity:.9}",
     ".icon{display:inline-flex;align-items:center;justify-content:center;width:44px;height:44px;border:0;border-radius:8px;background:transparent;color:inherit;cursor:pointer}",
     ".icon:hover{background:rgba(127,127,127,.25)}",
     ".sos[hidden]{display:none}",
     ".sos{margin:0;padding:6px 16px;background:#fff4f4;color:#5c0010;font-size:.85rem;border-bottom:1px solid #f0c8cc}",
     ".sos a{font-weight:700;color:var(--crisis);padding:4px 0;display:inline-block}",
     ".crisis{padding:12px 16px 14px;background:var(--crisis);color:#fff;border-bottom:4px solid #5c0010;max-height:45%;overflow:auto;flex:none}",
-    ".crisis[hidden]{display:none}",
+    ".crisis:empty{padding:0;border:0}",
     ".crisis h3{margin:0 0 8px;font-size:1.1rem;line-height:1.25}",
     ".crisis ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:8px}",
     ".crisis li{flex:1 1 140px}",
@@ -179,7 +179,7 @@
     ".log{position:relative;flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f6f7f7;overscroll-behavior:contain}",
     ".msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}",
     ".msg p{margin:0}",
-    ".msg time{display:block;margin-top:2px;font-size:.72rem;opacity:.75}",
+    ".msg time{display:block;margin-top:2px;font-size:.75rem}",
     ".bot{align-self:flex-start;background:#fff;border:1px solid #dde1e1;border-bottom-left-radius:4px}",
     ".bot.alarm{border:2px solid var(--crisis)}",
     ".user{align-self:flex-end;background:var(--accent);color:var(--on-accent);border-bottom-right-radius:4px}",
@@ -196,7 +196,7 @@
     "input{flex:1;min-width:0;min-height:48px;padding:10px 14px;border:2px solid #8a9595;border-radius:24px;font-size:16px;color:#1a1a1a;background:#fff}",
     "input:focus{border-color:var(--accent)}",
     ".send{flex:none;width:48px;height:48px;border-radius:50%;background:var(--accent);color:var(--on-accent)}",
-    "footer{padding:0 16px 8px;background:#fff;font-size:.72rem;color:#4d5656}"
+    ".foot{padding:0 16px 8px;background:#fff;font-size:.72rem;color:#4d5656}"
   ].join("\n");
 
   // ---------- build the UI (in a shadow root, so the host page's CSS can't break it) ----------
@@ -213,20 +213,20 @@
   var closeBtn = el("button", { type: "button", class: "icon", "aria-label": "Close chat" }, [svg(ICON_CLOSE)]);
   var clearBtn = el("button", { type: "button", class: "icon",
     "aria-label": "Delete this conversation from this device", title: "Delete conversation" }, [svg(ICON_CLEAR)]);
-  var header = el("header", null, [
+  var header = el("div", { class: "head" }, [
     el("h2", null, [CLINIC, el("small", { text: "Recovery support chat" })]),
     clearBtn, closeBtn
   ]);
   var sos = el("p", { class: "sos" }, ["In danger right now? Call ",
     el("a", { href: "tel:" + EMERGENCY, text: EMERGENCY }), " or call or text ",
     el("a", { href: "tel:" + LIFELINE, text: LIFELINE }), "."]);
-  var crisisBox = el("div", { class: "crisis", role: "alert", hidden: "" });
+  var crisisBox = el("div", { class: "crisis", role: "alert" });
   var status = el("p", { class: "status", role: "status" });
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0" });
-  var typing = el("div", { class: "typing", hidden: "" },
-    [el("span", { class: "sr", text: CLINIC + " is typing" }), el("i"), el("i"), el("i")]);
-  typing.firstChild.setAttribute("aria-hidden", "true");
+  // Visual only: the reply itself is announced by the log.
+  var typing = el("div", { class: "typing", hidden: "", "aria-hidden": "true", title: CLINIC + " is typing" },
+    [el("i"), el("i"), el("i")]);
   var input = el("input", { id: "cc-input", type: "text", autocomplete: "off", enterkeyhint: "send",
     maxlength: "1000", placeholder: "Type your message" });
   var form = el("form", { "aria-label": "Send a message" }, [
@@ -234,14 +234,14 @@
     input,
     el("button", { type: "submit", class: "icon send", "aria-label": "Send" }, [svg(ICON_SEND)])
   ]);
-  var footer = el("footer", { text: "Automated assistant, not a person or a medical professional." });
+  var footer = el("div", { class: "foot", text: "Automated assistant, not a person or a medical professional." });
   var panel = el("div", { id: "cc-panel", class: "panel", role: "dialog", "aria-label": "Chat with " + CLINIC,
     hidden: "" }, [header, sos, crisisBox, status, log, typing, form, footer]);
   root.appendChild(launcher);
   root.appendChild(panel);
 
   // ---------- rendering ----------
-  function renderMessage(m, index) {
+  function renderMessage(m) {
     var who = m.from === "user" ? "You" : CLINIC;
     var node = el("div", { class: "msg " + (m.from === "user" ? "user" : "bot") + (m.alarm ? " alarm" : "") }, [
       el("span", { class: "sr", text: who + " said:" }),
@@ -249,12 +249,11 @@
       el("time", { datetime: new Date(m.ts).toISOString(), text: timeLabel(m.ts), "aria-hidden": "true" })
     ]);
     log.appendChild(node);
-    if (m.replies && m.replies.length && !m.answered) log.appendChild(renderReplies(m, index));
+    if (m.replies && m.replies.length && !m.answered) log.appendChild(renderReplies(m));
     return node;
   }
-  function renderReplies(m, index) {
+  function renderReplies(m) {
     var group = el("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
-    group.dataset.index = String(index);
     m.replies.forEach(function (r) {
       var b = el("button", { type: "button", text: r.title });
       b.addEventListener("click", function () {
@@ -279,25 +278,30 @@
     // The visible label also says what to type, in case a phone drops the prefill.
     return body ? href + "?&body=" + encodeURIComponent(body) : href;
   }
+  // The role="alert" box is always in the page (empty and flat when there is no crisis): screen readers
+  // announce an alert when content is inserted into it. It is only rebuilt when its content changes.
+  var shownCrisis = "null";
   function renderCrisis() {
     var c = state.crisis;
+    if (JSON.stringify(c) === shownCrisis) return;
+    shownCrisis = JSON.stringify(c);
     while (crisisBox.firstChild) crisisBox.removeChild(crisisBox.firstChild);
     sos.hidden = !!c; // the banner says it all once it is up
-    if (!c) { crisisBox.hidden = true; return; }
+    if (!c) return;
     crisisBox.appendChild(el("h3", { text: c.category === "overdose" || c.category === "medical"
       ? "This may be an emergency. Get help now:" : "You are not alone. Reach someone now:" }));
     var list = el("ul");
     (c.resources || []).forEach(function (r) {
       if (!r || !r.number) return;
       var isSms = r.type === "sms";
-      var detail = isSms ? (r.body ? "Text " + r.body + " to " + r.number : "Text " + r.number)
-        : (String(r.label || "").indexOf(r.number) === -1 ? "Call " + r.number : "");
+      var named = String(r.label || "").indexOf(r.number) !== -1; // "Call 911" needs no second line
+      var detail = isSms && r.body ? "Text " + r.body + " to " + r.number
+        : named ? "" : (isSms ? "Text " : "Call ") + r.number;
       var a = el("a", { href: isSms ? smsHref(r.number, r.body) : telHref(r.number) },
         [String(r.label || (isSms ? "Text " : "Call ") + r.number)].concat(detail ? [el("span", { text: detail })] : []));
       list.appendChild(el("li", null, [a]));
     });
     crisisBox.appendChild(list);
-    crisisBox.hidden = false;
   }
 
   function renderAll() {
@@ -310,7 +314,7 @@
   function addMessage(m) {
     state.messages.push(m);
     persist();
-    var node = renderMessage(m, state.messages.length - 1);
+    var node = renderMessage(m);
     // A long reply is shown from its first line (people read down from there), anything else at the bottom.
     if (m.from === "bot" && node.offsetHeight > log.clientHeight * 0.8) log.scrollTop = node.offsetTop - 8;
     else scrollDown();
@@ -391,6 +395,7 @@
       socket.on("disconnect", function (reason) {
         confirmed = false;
         if (reason === "io client disconnect") return;
+        if (reason === "io server disconnect") socket.connect(); // socket.io leaves this one to the app
         setStatus("Reconnecting\u2026");
         clearTimeout(offlineTimer);
         offlineTimer = setTimeout(offlineHelp, 10000);
@@ -493,7 +498,8 @@
   }
 
   launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
-  launcher.addEventListener("pointerenter", loadIo, { once: true });
+  launcher.addEventListener("pointerenter", loadIo, { once: true }); // start fetching socket.io early
+  launcher.addEventListener("focus", loadIo, { once: true });
   closeBtn.addEventListener("click", close);
   clearBtn.addEventListener("click", function () {
     if (!window.confirm("Delete this conversation from this device?")) return;
@@ -513,7 +519,7 @@
     send(text);
   });
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { event.preventDefault(); close(); return; }
+    if (event.key === "Escape" && !event.isComposing) { event.preventDefault(); close(); return; }
     if (event.key !== "Tab" || !small.matches) return;
     var focusable = panel.querySelectorAll("a[href],button:not([disabled]),input,[tabindex='0']");
     var first = focusable[0];

@@ -1,4 +1,6 @@
 """Administration: staff accounts and the audit log (admin role only)."""
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from recovery_support.staff import audit
@@ -13,7 +15,7 @@ from recovery_support.staff.views.common import int_param, log, redirect
 
 def _back(message: str = "") -> web.HTTPSeeOther:
     if message:
-        return redirect("/users?" + web.URL.build(query={"message": message}).query_string)
+        return redirect("/users?" + urlencode({"message": message}))
     return redirect("/users")
 
 

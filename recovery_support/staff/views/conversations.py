@@ -1,4 +1,6 @@
 """The conversation list, one transcript, and the review actions on it (status, tags, notes)."""
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from recovery_support.staff import review
@@ -47,7 +49,7 @@ async def conversation_view(request: web.Request) -> web.StreamResponse:
 def _back(conversation_id: int, message: str = "") -> web.HTTPSeeOther:
     location = f"/conversations/{conversation_id}"
     if message:
-        location += "?" + web.URL.build(query={"message": message}).query_string
+        location += "?" + urlencode({"message": message})
     return redirect(location)
 
 

@@ -1,4 +1,6 @@
 """The crisis queue page and its actions: acknowledge, note, close."""
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from recovery_support.staff import crisis_queue
@@ -19,7 +21,7 @@ async def queue_view(request: web.Request) -> web.StreamResponse:
 
 def _back(message: str = "") -> web.HTTPSeeOther:
     if message:
-        return redirect("/crisis?" + web.URL.build(query={"message": message}).query_string)
+        return redirect("/crisis?" + urlencode({"message": message}))
     return redirect("/crisis")
 
 
