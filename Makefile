@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 SPACY := build/spacy_pipeline/config.cfg
 MODEL_STAMP := models/.fingerprint
 
-.PHONY: help run test venv spacy model validate pytest bench clean
+.PHONY: help run test venv spacy model validate pytest browser bench clean
 
 help:
-	@echo "make run     set up, train if the data changed, start the bot (REST + socket.io on :5005, actions on :5055)"
+	@echo "make run     set up, train if the data changed, start the bot (REST + socket.io on :5005, actions on :5055,"
+	@echo "             alert worker on :5056, demo clinic page with the chat widget on http://localhost:8080/demo/)"
 	@echo "make test    set up, train if the data changed, validate the data and run every test"
 	@echo "make bench   benchmark the running setup against a stock 'rasa init' bot (prints figures)"
 
@@ -38,7 +39,14 @@ validate: model
 run: model
 	@scripts/run.sh
 
-pytest: model
+# Headless Chromium for the widget's browser tests, from Debian's packages (Playwright's own download
+# cannot work here). Needs root, as in CI; elsewhere the browser tests skip and say why.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: Chromium is missing and could not be installed (not root): browser tests will be skipped"; }
+
+pytest: model browser
 	$(BIN)/python -m pytest
 
 test: validate pytest

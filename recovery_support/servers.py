@@ -68,9 +68,11 @@ def _stop(process: Optional[subprocess.Popen]) -> None:
 
 
 @contextmanager
-def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL) -> Iterator[Bot]:
+def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
+                rasa_port: Optional[int] = None) -> Iterator[Bot]:
+    """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -82,8 +84,10 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL) -
     if with_actions:
         actions = _start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
                          workdir / "actions.log", env)
+    credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
     rasa = _start([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-                   "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                   "--endpoints", str(endpoints), "--credentials", str(credentials),
+                   *(["--cors", cors] if cors else [])],  # --cors takes every argument after it: keep it last
                   workdir / "rasa.log", env)
     try:
         if actions:

@@ -15,8 +15,14 @@ trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
 $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
 # Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
 DATABASE_URL=${DATABASE_URL:-sqlite:///var/conversations.db} $BIN/python -m recovery_support.alerts.worker &
+# The demo clinic page and the chat widget (web/); the widget's origin may call Rasa (socket.io long-polling).
+WEB_PORT=${WEB_PORT:-8080}
+$BIN/python web/serve.py --port "$WEB_PORT" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
+# --cors takes every argument after it, so it comes last.
 $BIN/rasa run --model models/clinic.tar.gz --port "${RASA_PORT:-5005}" \
-  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" &
+  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
+  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
 echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io;" \
-     "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056"
+     "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056;" \
+     "demo page with the chat widget on http://localhost:$WEB_PORT/demo/"
 wait -n

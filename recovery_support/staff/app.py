@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import logging
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -18,10 +18,12 @@ from recovery_support.staff.database import has_table, staff_engine
 from recovery_support.staff.db_access import run_db
 from recovery_support.staff.middleware import authentication, csrf, public, security_headers
 from recovery_support.staff.projector import project_all
-from recovery_support.staff.redaction import Redactor, default_redactor
 from recovery_support.staff.settings import Settings
 from recovery_support.staff.throttle import LoginThrottle
 from recovery_support.staff.views import admin, auth, conversations, crisis, dashboard, exports
+
+if TYPE_CHECKING:
+    from recovery_support.staff.redaction import Redactor
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -69,6 +71,19 @@ async def _project_forever(app: web.Application) -> None:
         await asyncio.sleep(interval)
 
 
+def load_redactor() -> "Redactor":
+    # Imported here: spaCy (and TensorFlow, through thinc) take seconds to load; only exports need them.
+    from recovery_support.staff.redaction import default_redactor
+
+    return default_redactor()
+
+
+async def _preload_redactor(app: web.Application) -> None:
+    if app["settings"].preload_redactor:
+        # In the background: the first export then doesn't wait for spaCy, and startup doesn't either.
+        app["redactor_preload"] = asyncio.ensure_future(run_db(app["redactor"]))
+
+
 async def _start_projector(app: web.Application) -> None:
     if app["settings"].projector_interval_seconds > 0:
         app["projector"] = asyncio.create_task(_project_forever(app))
@@ -85,7 +100,7 @@ async def _stop_projector(app: web.Application) -> None:
 
 
 def make_app(engine: Engine, settings: Optional[Settings] = None,
-             redactor: Callable[[], Redactor] = default_redactor) -> web.Application:
+             redactor: Callable[[], "Redactor"] = load_redactor) -> web.Application:
     settings = settings or Settings()
     # Forms are small; a bigger body is refused before it is parsed.
     app = web.Application(middlewares=[security_headers, authentication, csrf], client_max_size=256 * 1024)
@@ -96,6 +111,7 @@ def make_app(engine: Engine, settings: Optional[Settings] = None,
                                     settings.login_lockout_seconds)
     app.add_routes(routes())
     app.on_startup.append(_start_projector)
+    app.on_startup.append(_preload_redactor)
     app.on_cleanup.append(_stop_projector)
     return app
 

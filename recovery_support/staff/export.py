@@ -6,7 +6,7 @@ is kept. Unredacted exports are for roles that may see identities (roles.py) and
 """
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -16,8 +16,10 @@ from recovery_support.staff.csv_safety import write_csv
 from recovery_support.staff.filters import ConversationFilter
 from recovery_support.staff.listing import filtered_query
 from recovery_support.staff.models import Conversation
-from recovery_support.staff.redaction import Redactor
 from recovery_support.staff.transcript import load_turns
+
+if TYPE_CHECKING:  # spaCy loads only when an export needs it
+    from recovery_support.staff.redaction import Redactor
 
 CSV_HEADER = ["conversation_id", "sender_id", "channel", "event_id", "at", "speaker", "text", "intent",
               "confidence", "crisis_category", "action", "review_status", "tags"]
@@ -67,7 +69,7 @@ def collect(engine: Engine, f: ConversationFilter, limit: int, search_limit: int
         return {"conversations": conversations, "truncated": len(rows) > limit}
 
 
-def redact_in_place(conversations: List[Dict[str, Any]], redactor: Redactor) -> None:
+def redact_in_place(conversations: List[Dict[str, Any]], redactor: "Redactor") -> None:
     texts = [m["text"] for c in conversations for m in c["messages"]]
     redacted = iter(redactor.redact_many(texts))
     for c in conversations:
@@ -76,7 +78,7 @@ def redact_in_place(conversations: List[Dict[str, Any]], redactor: Redactor) -> 
             m["text"] = next(redacted)
 
 
-def build_export(engine: Engine, f: ConversationFilter, fmt: str, redactor: Optional[Redactor], limit: int,
+def build_export(engine: Engine, f: ConversationFilter, fmt: str, redactor: Optional["Redactor"], limit: int,
                  search_limit: int) -> Export:
     """``redactor`` None means unredacted: the caller has checked the permission."""
     data = collect(engine, f, limit, search_limit)

@@ -123,10 +123,14 @@ class Redactor:
     def find(self, text: str, doc: Optional[Doc] = None) -> List[Found]:
         doc = doc if doc is not None else self.nlp(text)
         found: List[Found] = []
+        kept: List[Tuple[int, int]] = []  # helpline numbers: no shorter pattern may bite a piece out of them
         for pattern in PHONE_PATTERNS:
             for match in pattern.finditer(text):
-                if _digits(match.group())[-10:] not in self.keep_numbers:
+                if _digits(match.group())[-10:] in self.keep_numbers:
+                    kept.append(match.span())
+                else:
                     found.append(Found(match.start(), match.end(), PHONE))
+        found = [f for f in found if not any(start <= f.start and f.end <= end for start, end in kept)]
         found += [Found(m.start(), m.end(), EMAIL) for m in EMAIL_PATTERN.finditer(text)]
         for match_id, start, end in self.matcher(doc):
             key = self.nlp.vocab.strings[match_id]

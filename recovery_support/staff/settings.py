@@ -15,6 +15,8 @@ class Settings:
     login_lockout_seconds: int = 15 * 60
     # How often the app projects new Rasa events into conversations (0: never; run the projector command).
     projector_interval_seconds: float = 5.0
+    # Load the redaction pipeline (spaCy, seconds) in the background at startup rather than on the first export.
+    preload_redactor: bool = True
     page_size: int = 50
     export_max_conversations: int = 5000
     # Search reads candidate messages into Python to match text exactly; this bounds one search's work.

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
-from recovery_support.crisis.category import INTENT_PREFIX, PRECEDENCE
+# The crisis package's order (crisis/category.py PRECEDENCE), copied: importing that package loads spaCy and
+# TensorFlow (seconds), which the app and the retention command don't otherwise need. A test keeps them equal.
+INTENT_PREFIX = "crisis_"
+PRECEDENCE = ("overdose", "suicidal", "self_harm", "medical")
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
@@ -155,6 +158,6 @@ def top_category(categories: Iterable[Optional[str]]) -> Optional[str]:
     """The most time-critical crisis category seen (the order the crisis layer itself uses)."""
     seen = {c for c in categories if c}
     for category in PRECEDENCE:
-        if category.value in seen:
-            return category.value
+        if category in seen:
+            return category
     return sorted(seen)[0] if seen else None

@@ -1,11 +1,9 @@
 """Starts what a clinic's web visitor talks to: the Rasa server (with CORS for the page's origin), the action
 server, and web/serve.py serving the demo page and the widget.
 
-It reuses recovery_support/servers.py's helpers; it differs from ``running_bot`` only in passing
-``--cors ORIGIN`` to ``rasa run`` (needed when socket.io falls back from WebSocket to HTTP long-polling, see
-web/widget/README.md) and in honouring ``RASA_CREDENTIALS`` as scripts/run.sh does.
+It is ``running_bot`` with ``--cors`` for the page's origin (socket.io's HTTP long-polling fallback needs it,
+see web/widget/README.md) plus the static server.
 """
-import os
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -14,7 +12,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import BIN, MODEL, _start, _stop, free_port, wait_until_up
+from recovery_support.servers import MODEL, _stop, free_port, running_bot, wait_until_up
 
 WEB = ROOT / "web"
 
@@ -44,30 +42,10 @@ def serving_web(workdir: Path, rasa_url: str, port: Optional[int] = None) -> Ite
 
 @contextmanager
 def running_web_stack(workdir: Path, model: Path = MODEL) -> Iterator[WebStack]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    origin = f"http://127.0.0.1:{web_port}"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        "tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n  dialect: sqlite\n"
-        f'  db: "{workdir / "conversations.db"}"\n'
-        "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"
-    )
-    actions = _start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                     workdir / "actions.log", env)
-    rasa = _start([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-                   "--endpoints", str(endpoints), "--credentials", str(credentials), "--cors", origin],
-                  workdir / "rasa.log", env)
-    try:
-        with serving_web(workdir, f"http://127.0.0.1:{rasa_port}", web_port) as web_url:
-            wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-            wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-            yield WebStack(f"http://127.0.0.1:{rasa_port}", web_url, workdir / "rasa.log")
-    finally:
-        _stop(rasa)
-        _stop(actions)
+    rasa_port, web_port = free_port(), free_port()
+    with running_bot(workdir, model=model, cors=f"http://127.0.0.1:{web_port}", rasa_port=rasa_port) as bot, \
+            serving_web(workdir, bot.rasa_url, web_port) as web_url:
+        yield WebStack(bot.rasa_url, web_url, workdir / "rasa.log")
 
 
 if __name__ == "__main__":  # for trying the widget by hand: python -m tests.browser.launcher

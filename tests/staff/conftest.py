@@ -162,7 +162,7 @@ def users(db) -> Dict[str, Any]:
     return {role: create_user(db, role, PASSWORD, role) for role in ("admin", "clinician", "reviewer")}
 
 
-TEST_SETTINGS = Settings(cookie_secure=False, projector_interval_seconds=0)
+TEST_SETTINGS = Settings(cookie_secure=False, projector_interval_seconds=0, preload_redactor=False)
 
 
 @asynccontextmanager

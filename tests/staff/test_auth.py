@@ -188,7 +188,7 @@ async def test_next_redirect_stays_on_this_site(db, users):
 
 
 async def test_secure_cookie_by_default_and_security_headers(db, users):
-    async with app_client(db, Settings(projector_interval_seconds=0)) as client:
+    async with app_client(db, Settings(projector_interval_seconds=0, preload_redactor=False)) as client:
         page = await client.get("/login")
         assert "Secure" in page.headers["Set-Cookie"]
         token = CSRF_RE.search(await page.text()).group(1)

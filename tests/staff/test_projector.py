@@ -119,3 +119,11 @@ def test_no_events_table_yet(sqlite_engine):
 
     migrate(sqlite_engine)
     assert project(sqlite_engine).read == 0
+
+
+def test_crisis_order_matches_the_crisis_layer():
+    from recovery_support.crisis.category import INTENT_PREFIX, PRECEDENCE
+    from recovery_support.staff import turns
+
+    assert turns.PRECEDENCE == tuple(c.value for c in PRECEDENCE)
+    assert turns.INTENT_PREFIX == INTENT_PREFIX

@@ -1,0 +1,71 @@
+"""The web chat's socket.io channel: Rasa 3.6's, with two fixes and unguessable session ids.
+
+Rasa 3.6 with python-socketio 5.18 (a) calls the now-async ``enter_room`` without awaiting it, so the browser
+never joins its session's room and gets no replies (RasaHQ/rasa#13027), and (b) emits a custom payload as
+``emit(event, **payload)``, so a crisis payload raises TypeError and the turn is lost before it is saved.
+Here custom payloads go out as ``{"custom": {...}}``, which the widget reads.
+"""
+import json
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+# With session persistence, anyone who knows a session id receives that conversation's replies: accept only
+# ids with 128 random bits (32 hex digits, a UUID's form), and hand out a fresh one otherwise.
+UNGUESSABLE_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def session_id_or_new(requested: Any) -> Text:
+    if isinstance(requested, str) and UNGUESSABLE_ID.match(requested.lower()):
+        return requested.lower()
+    return uuid.uuid4().hex
+
+
+class ClinicSocketIOOutput(SocketIOOutput):
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class ClinicSocketIOInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"  # same webhook path and input_channel name as Rasa's
+
+    def get_output_channel(self) -> Optional[ClinicSocketIOOutput]:
+        return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+
+        # Registering the same events again replaces Rasa's handlers.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            session_id = session_id_or_new((data or {}).get("session_id") if isinstance(data, dict) else None)
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Dict) -> None:
+            if not isinstance(data, dict):
+                return
+            if self.session_persistence:
+                session_id = data.get("session_id")
+                if not (isinstance(session_id, str) and UNGUESSABLE_ID.match(session_id)):
+                    return  # no confirmed session: nothing to answer into
+                sender_id = session_id
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            output = ClinicSocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(str(data.get("message", "")), output, sender_id,
+                                             input_channel=self.name(), metadata=metadata))
+
+        return blueprint

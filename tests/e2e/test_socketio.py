@@ -1,0 +1,48 @@
+"""The web chat's socket.io channel against the real servers: replies reach the session, crises carry the marker."""
+import asyncio
+import uuid
+
+import socketio
+
+from recovery_support.channels.socketio import session_id_or_new
+
+
+async def chat(url: str, messages, session_id=None, wait: float = 20.0):
+    """Sends messages in one session; returns the confirmed session id and every bot_uttered received."""
+    client = socketio.AsyncClient(reconnection=False)
+    received, confirmed = [], asyncio.get_running_loop().create_future()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: received.append(data))
+    # python-socketio 5.18's websocket client needs a newer aiohttp than Rasa allows; the browser tests use websockets.
+    await client.connect(url, transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    session = await asyncio.wait_for(confirmed, wait)
+    for text in messages:
+        before = len(received)
+        await client.emit("user_uttered", {"message": text, "session_id": session})
+        deadline = asyncio.get_running_loop().time() + wait
+        while len(received) == before and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # a turn can have several messages (text, then the crisis marker)
+    await client.disconnect()
+    return session, received
+
+
+def test_an_answer_reaches_the_session(bot):
+    session, received = asyncio.run(chat(bot.rasa_url, ["how long does withdrawal last"], uuid.uuid4().hex))
+    assert any("24" in (m.get("text") or "") for m in received), received
+    assert any(m.get("quick_replies") or m.get("buttons") for m in received)
+
+
+def test_a_crisis_reaches_the_widget_with_its_marker(bot):
+    _, received = asyncio.run(chat(bot.rasa_url, ["my friend took too much and isn't breathing"]))
+    assert any("911" in (m.get("text") or "") for m in received)
+    markers = [m["custom"] for m in received if "custom" in m]
+    assert markers and markers[0]["crisis"] is True and markers[0]["category"] == "overdose"
+
+
+def test_a_guessable_session_id_is_replaced():
+    assert session_id_or_new("1234") != "1234"
+    assert len(session_id_or_new(None)) == 32
+    good = uuid.uuid4().hex
+    assert session_id_or_new(good) == good
