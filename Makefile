@@ -12,7 +12,8 @@ MODEL_STAMP := models/.fingerprint
 
 help:
 	@echo "make run     set up, train if the data changed, start the bot (REST + socket.io on :5005, actions on :5055,"
-	@echo "             alert worker on :5056, demo clinic page with the chat widget on http://localhost:8080/demo/)"
+	@echo "             alert worker on :5056, demo clinic page with the chat widget on http://localhost:8080/demo/,"
+	@echo "             staff app on http://localhost:8090/)"
 	@echo "make test    set up, train if the data changed, validate the data and run every test"
 	@echo "make bench   benchmark the running setup against a stock 'rasa init' bot (prints figures)"
 

@@ -11,7 +11,7 @@ Create Date: 2026-11-22
 from typing import Sequence, Union
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0001"
 down_revision: Union[str, None] = None
@@ -22,6 +22,8 @@ TABLES = ("handoffs", "handoff_log", "outbox", "alert_cursor")
 
 
 def _exists(name: str) -> bool:
+    if context.is_offline_mode():  # `alembic upgrade head --sql`: no database to ask; the script creates all
+        return False
     return sa.inspect(op.get_bind()).has_table(name)
 
 

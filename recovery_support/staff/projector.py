@@ -10,7 +10,7 @@ import argparse
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Iterable, List, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from recovery_support.alerts.db import events
 from recovery_support.staff.database import has_table, staff_engine
 from recovery_support.staff.models import Conversation, ProjectorCursor, utcnow
-from recovery_support.staff.turns import (
-    FALLBACK_ACTIONS, event_time, group_turns, top_category, user_message,
-)
+from recovery_support.staff.turns import event_time, group_turns, top_category
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ REVIEWER = "reviewer"
 ROLES = (ADMIN, CLINICIAN, REVIEWER)
 
 VIEW_TRANSCRIPTS = "view_transcripts"
+VIEW_IDENTIFIERS = "view_identifiers"  # the channel's sender id (a Telegram chat id identifies a person)
 VIEW_DASHBOARD = "view_dashboard"
 REVIEW = "review"  # review status and tags
 WRITE_NOTES = "write_notes"
@@ -17,11 +18,11 @@ MANAGE_USERS = "manage_users"
 VIEW_AUDIT = "view_audit"
 
 PERMISSIONS = {
-    ADMIN: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, WRITE_NOTES, CRISIS_QUEUE, EXPORT_REDACTED,
-                      EXPORT_UNREDACTED, MANAGE_USERS, VIEW_AUDIT}),
+    ADMIN: frozenset({VIEW_TRANSCRIPTS, VIEW_IDENTIFIERS, VIEW_DASHBOARD, REVIEW, WRITE_NOTES, CRISIS_QUEUE,
+                      EXPORT_REDACTED, EXPORT_UNREDACTED, MANAGE_USERS, VIEW_AUDIT}),
     # Clinicians follow people up: they need the crisis queue, notes and the real contact details.
-    CLINICIAN: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, WRITE_NOTES, CRISIS_QUEUE, EXPORT_REDACTED,
-                          EXPORT_UNREDACTED}),
+    CLINICIAN: frozenset({VIEW_TRANSCRIPTS, VIEW_IDENTIFIERS, VIEW_DASHBOARD, WRITE_NOTES, CRISIS_QUEUE,
+                          EXPORT_REDACTED, EXPORT_UNREDACTED}),
     # Reviewers improve the bot: they read and label transcripts, and never take identifiable data away.
     REVIEWER: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, EXPORT_REDACTED}),
 }

@@ -87,7 +87,8 @@ def _crisis(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Optional[
     return {"category": _string(category) or None, "reason": _string(crisis.get("reason")) or None}
 
 
-def _classifier_confidence(parse: Dict[str, Any], intent: Optional[str], confidence: Optional[float]) -> Optional[float]:
+def _classifier_confidence(parse: Dict[str, Any], intent: Optional[str],
+                           confidence: Optional[float]) -> Optional[float]:
     if intent != FALLBACK_INTENT:
         return confidence
     for ranked in parse.get("intent_ranking") or []:

@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def web_stack(tmp_path_factory):
     from tests.browser.launcher import WebStack, running_web_stack
 
@@ -47,7 +47,9 @@ def web_stack(tmp_path_factory):
         yield stack
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running while it lives, which would
+# break every later test that calls asyncio.run.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import expect, sync_playwright
 

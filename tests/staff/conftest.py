@@ -4,6 +4,7 @@ as Rasa writes them, staff users, and a logged-in test client. ``async def`` tes
 import asyncio
 import inspect
 import json
+import os
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -26,7 +27,7 @@ from recovery_support.staff.settings import Settings
 from recovery_support.staff.users import create_user
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = "postgresql://postgres@localhost/test"
+PG_URL = os.environ.get("STAFF_TEST_POSTGRES_URL", "postgresql://postgres@localhost/test")
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

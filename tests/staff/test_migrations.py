@@ -1,5 +1,6 @@
 """Alembic: one upgrade creates every table but Rasa's, downgrade removes them, and ``events`` is never touched."""
 import os
+import re
 import subprocess
 import sys
 
@@ -70,3 +71,19 @@ def test_alembic_command_line_uses_database_url(tmp_path):
         assert "events" not in tables(engine)  # Rasa's to create, never Alembic's
     finally:
         engine.dispose()
+
+
+def test_offline_sql_script_creates_our_tables_only():
+    import io
+
+    from alembic import command
+
+    from tests.staff.conftest import alembic_config
+
+    buffer = io.StringIO()
+    config = alembic_config()
+    config.output_buffer = buffer
+    config.set_main_option("sqlalchemy.url", "postgresql://postgres@localhost/never-connected")
+    command.upgrade(config, "head", sql=True)
+    created = set(re.findall(r"CREATE TABLE (\w+)", buffer.getvalue()))
+    assert created == STAFF | ALERTS | {"alembic_version"}

@@ -115,5 +115,9 @@ async def test_transcript_shows_each_turn(db, users):
     assert "Crisis: overdose" in html
     assert "intent <code>nlu_fallback</code> (0.45) · low confidence · fallback" in html
     assert "2025-10-09 08:53:20 UTC" in html
-    # A reviewer gets the review forms but not the note form.
+    # A reviewer gets the review forms but not the note form, nor the channel's identifier for the person.
     assert 'action="/conversations/1/review"' in html and 'action="/conversations/1/notes"' not in html
+    assert "Sender id" not in html and "<code>t</code>" not in html
+    async with logged_in(db, "clinician") as client:
+        html = await (await client.get("/conversations/1")).text()
+    assert "<dt>Sender id</dt><dd><code>t</code></dd>" in html
