@@ -18,13 +18,6 @@ from recovery_support.alerts.worker import AlertWorker
 SECRET = b"test-ack-secret"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
-    if inspect.iscoroutinefunction(pyfuncitem.obj):
-        kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-        asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), timeout=30))
-        return True
-    return None
 
 
 def create_events_table(engine: Engine) -> None:

@@ -2,8 +2,6 @@
 
 Also the case SQLite can't produce: a crisis row that commits after a higher id was already read.
 """
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -16,29 +14,16 @@ from tests.alerts.conftest import (
 )
 from tests.alerts.servers import WebhookReceiver
 
-BASE_URL = os.environ.get("ALERTS_TEST_POSTGRES_URL", "postgresql://postgres@localhost/test")
-
 
 @pytest.fixture
-def pg_engine():
-    schema = f"alerts_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(BASE_URL, connect_args={"connect_timeout": 3}, future=True)
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {BASE_URL}: {str(error.orig).strip()}")
+def pg_engine(postgres_schema_url):
     # search_path in the URL, so make_engine (the worker's own engine factory) is what is tested.
-    engine = make_engine(f"{BASE_URL}?options=-csearch_path%3D{schema}")
+    engine = make_engine(postgres_schema_url)
     create_events_table(engine)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 async def test_postgres_delivers_and_acknowledges(pg_engine):

@@ -2,7 +2,6 @@
 as Rasa writes them, staff users, and a logged-in test client. ``async def`` tests run on a fresh event loop
 (no pytest-aiohttp or pytest-asyncio here)."""
 import asyncio
-import inspect
 import json
 import os
 import re
@@ -27,18 +26,10 @@ from recovery_support.staff.settings import Settings
 from recovery_support.staff.users import create_user
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("STAFF_TEST_POSTGRES_URL", "postgresql://postgres@localhost/test")
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
-    if inspect.iscoroutinefunction(pyfuncitem.obj):
-        kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-        asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), timeout=60))
-        return True
-    return None
 
 
 @pytest.fixture(autouse=True)
@@ -75,24 +66,13 @@ def sqlite_engine(tmp_path) -> Engine:
 
 
 @pytest.fixture
-def pg_engine():
-    """An engine on a fresh schema of the ``test`` database, dropped afterwards."""
-    schema = f"staff_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3}, future=True)
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {str(error.orig).strip()}")
-    engine = staff_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+def pg_engine(postgres_schema_url):
+    """An engine on a fresh schema of the ``test`` database (tests/conftest.py drops it afterwards)."""
+    engine = staff_engine(postgres_schema_url)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
