@@ -69,16 +69,18 @@ def _stop(process: Optional[subprocess.Popen]) -> None:
 
 @contextmanager
 def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
-                rasa_port: Optional[int] = None) -> Iterator[Bot]:
-    """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it)."""
+                rasa_port: Optional[int] = None, tracker_store: Optional[str] = None) -> Iterator[Bot]:
+    """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it).
+    ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n  dialect: sqlite\n  db: "{db_path}"\n'
-        "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"
+        + (tracker_store or 'tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n'
+                            f'  dialect: sqlite\n  db: "{db_path}"\n')
+        + "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"
     )
     actions = None
     if with_actions:

@@ -14,17 +14,18 @@ WRITE_NOTES = "write_notes"
 CRISIS_QUEUE = "crisis_queue"
 EXPORT_REDACTED = "export_redacted"
 EXPORT_UNREDACTED = "export_unredacted"
+SAVE_TEST_STORY = "save_test_story"  # a mis-predicted turn, saved (redacted) as a Rasa test story
 MANAGE_USERS = "manage_users"
 VIEW_AUDIT = "view_audit"
 
 PERMISSIONS = {
     ADMIN: frozenset({VIEW_TRANSCRIPTS, VIEW_IDENTIFIERS, VIEW_DASHBOARD, REVIEW, WRITE_NOTES, CRISIS_QUEUE,
-                      EXPORT_REDACTED, EXPORT_UNREDACTED, MANAGE_USERS, VIEW_AUDIT}),
+                      SAVE_TEST_STORY, EXPORT_REDACTED, EXPORT_UNREDACTED, MANAGE_USERS, VIEW_AUDIT}),
     # Clinicians follow people up: they need the crisis queue, notes and the real contact details.
     CLINICIAN: frozenset({VIEW_TRANSCRIPTS, VIEW_IDENTIFIERS, VIEW_DASHBOARD, WRITE_NOTES, CRISIS_QUEUE,
-                          EXPORT_REDACTED, EXPORT_UNREDACTED}),
+                          SAVE_TEST_STORY, EXPORT_REDACTED, EXPORT_UNREDACTED}),
     # Reviewers improve the bot: they read and label transcripts, and never take identifiable data away.
-    REVIEWER: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, EXPORT_REDACTED}),
+    REVIEWER: frozenset({VIEW_TRANSCRIPTS, VIEW_DASHBOARD, REVIEW, SAVE_TEST_STORY, EXPORT_REDACTED}),
 }
 
 

@@ -1,4 +1,5 @@
 """Login and logout."""
+import re
 import secrets
 
 from aiohttp import web
@@ -11,14 +12,22 @@ from recovery_support.staff.users import authenticate, normalise_username
 from recovery_support.staff.views.common import log, redirect, safe_next
 
 MAX_FIELD_CHARS = 1024
+LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes
 
 
 def _cookie_options(request: web.Request) -> dict:
     return {"httponly": True, "samesite": "Strict", "secure": request.app["settings"].cookie_secure, "path": "/"}
 
 
+def _login_token(request: web.Request) -> str:
+    # Keep the browser's current token: its own /favicon.ico request also lands here (via the login redirect),
+    # and a new token then would make the form already on screen fail the CSRF check.
+    current = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return current if LOGIN_TOKEN.fullmatch(current) else secrets.token_urlsafe(32)
+
+
 def _login_page(request: web.Request, error: str = "", status: int = 200, username: str = "") -> web.Response:
-    token = secrets.token_urlsafe(32)
+    token = _login_token(request)
     response = render(request, "login.html", status=status, title="Log in", login_csrf=token, error=error,
                       username=username, next=safe_next(request.query.get("next")))
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_options(request))

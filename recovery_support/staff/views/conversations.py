@@ -10,7 +10,8 @@ from recovery_support.staff.listing import filter_options, list_conversations
 from recovery_support.staff.middleware import remote, requires
 from recovery_support.staff.models import REVIEW_STATUSES
 from recovery_support.staff.rendering import render
-from recovery_support.staff.roles import REVIEW, VIEW_TRANSCRIPTS, WRITE_NOTES
+from recovery_support.staff.review_stories import choosable_intents, save_story, stories_path
+from recovery_support.staff.roles import REVIEW, SAVE_TEST_STORY, VIEW_TRANSCRIPTS, WRITE_NOTES
 from recovery_support.staff.transcript import load_transcript
 from recovery_support.staff.views.common import int_param, log, redirect
 
@@ -43,7 +44,8 @@ async def conversation_view(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="No such conversation.")
     await log(request, "view_transcript", f"conversation:{conversation_id}")
     return render(request, "transcript.html", title=f"Conversation {conversation_id}", t=transcript,
-                  review_statuses=REVIEW_STATUSES, message=request.query.get("message", "")[:200])
+                  review_statuses=REVIEW_STATUSES, message=request.query.get("message", "")[:200],
+                  story_intents=choosable_intents())
 
 
 def _back(conversation_id: int, message: str = "") -> web.HTTPSeeOther:
@@ -87,3 +89,25 @@ async def remove_tag(request: web.Request) -> web.StreamResponse:
 async def add_note(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     return await _change(request, review.add_note, str(form.get("text", "")))
+
+
+@requires(SAVE_TEST_STORY)
+async def save_test_story(request: web.Request) -> web.StreamResponse:
+    conversation_id = int_param(request, "conversation_id")
+    form = await request.post()
+    try:
+        event_id = int(str(form.get("event_id", "")))
+    except ValueError:
+        raise web.HTTPBadRequest(text="event_id: a number") from None
+    # Redacted like an export: the story file goes into the repository, beyond the staff app's access rules.
+    redactor = await run_db(request.app["redactor"])
+    path = stories_path(request.app["settings"].review_stories_path)
+    try:
+        detail = await run_db(save_story, request.app["engine"], conversation_id, event_id,
+                              str(form.get("intent", "")), redactor.redact, path, request["user"].username,
+                              remote(request))
+    except LookupError:
+        raise web.HTTPNotFound(text="No such message in this conversation.") from None
+    except ValueError as error:
+        raise _back(conversation_id, str(error)) from None
+    raise _back(conversation_id, f"Saved turn {detail['turn']} as a test story ({detail['intent']}).")

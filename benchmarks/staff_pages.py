@@ -1,0 +1,105 @@
+"""Staff app page times on a seeded PostgreSQL schema: the conversation list (a few filters) and transcripts.
+Prints p50/p95 in ms per page; asserts nothing.
+
+    python benchmarks/seed_conversations.py -n 10000     # first (drops and refills schema bench_staff)
+    python benchmarks/staff_pages.py --repeat 30
+
+The app runs as its own process (``--insecure-cookie``: plain HTTP on 127.0.0.1; projector off so it doesn't
+compete), logged in as the seed script's admin.
+"""
+import argparse
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.seed_conversations import ADMIN, ADMIN_PASSWORD, DEFAULT_URL, schema_url  # noqa: E402
+from recovery_support.servers import _stop, free_port, wait_until_up  # noqa: E402
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+LIST_PAGES = {
+    "list (no filter)": {},
+    "list crisis=yes": {"crisis": "yes"},
+    "list channel=telegram": {"channel": "telegram"},
+    "list intent=coping_cravings": {"intent": "coping_cravings"},
+    "list min_fallback=3": {"min_fallback": "3"},
+    "list page 50": {"page": "50"},
+    "list q=cravings": {"q": "cravings"},
+}
+
+
+def login(base: str) -> requests.Session:
+    http = requests.Session()
+    token = CSRF_RE.search(http.get(f"{base}/login").text).group(1)
+    response = http.post(f"{base}/login", data={"username": ADMIN, "password": ADMIN_PASSWORD, "csrf_token": token},
+                         allow_redirects=False)
+    if response.status_code != 303:
+        raise SystemExit(f"login failed ({response.status_code}): run benchmarks/seed_conversations.py first")
+    return http
+
+
+def timed(http: requests.Session, url: str, params=None) -> float:
+    started = time.perf_counter()
+    response = http.get(url, params=params, allow_redirects=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url} {params}: HTTP {response.status_code}")
+    return elapsed
+
+
+def report(name: str, times: list) -> None:
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    print(f"{name:32s} n={len(times):3d}  p50 {statistics.median(times):8.1f} ms  p95 {p95:8.1f} ms", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--schema", default="bench_staff")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per list filter")
+    parser.add_argument("--transcripts", type=int, default=100, help="random transcript views")
+    args = parser.parse_args(argv)
+
+    database_url = schema_url(args.url, args.schema)
+    engine = sa.create_engine(database_url, future=True)
+    with engine.connect() as connection:
+        ids = [r[0] for r in connection.execute(sa.text("SELECT id FROM conversations"))]
+        events_count = connection.execute(sa.text("SELECT count(*) FROM events")).scalar()
+    engine.dispose()
+    print(f"{len(ids)} conversations, {events_count} events in schema {args.schema}")
+
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "recovery_support.staff.app", "--port", str(port), "--database-url", database_url,
+         "--insecure-cookie", "--projector-interval", "0"],
+        cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base}/healthz", server, timeout=60)
+        http = login(base)
+        for name, params in LIST_PAGES.items():
+            timed(http, f"{base}/conversations", params)  # warm-up
+            report(name, [timed(http, f"{base}/conversations", params) for _ in range(args.repeat)])
+        rng = random.Random(1)
+        report("transcript (random)",
+               [timed(http, f"{base}/conversations/{rng.choice(ids)}") for _ in range(args.transcripts)])
+    finally:
+        _stop(server)
+        print(f"app log: {log.name}")
+
+
+if __name__ == "__main__":
+    main()
