@@ -18,7 +18,10 @@ trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
 $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
 # Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
 $BIN/python -m recovery_support.alerts.worker &
-# Staff app: transcripts, crisis queue, review, exports (create the first admin: see README).
+# Staff app: transcripts, crisis queue, review, exports, writing to a person (create the first admin: see README).
+# Rasa's socket.io channel and the staff app share this token for staff messages to web chats; a fresh one per run.
+export STAFF_RELAY_TOKEN=${STAFF_RELAY_TOKEN:-$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(32))')}
+export RASA_URL=${RASA_URL:-http://localhost:${RASA_PORT:-5005}}
 $BIN/python -m recovery_support.staff.app --port "${STAFF_PORT:-8090}" &
 # The demo clinic page and the chat widget (web/); the widget's origin may call Rasa (socket.io long-polling).
 WEB_PORT=${WEB_PORT:-8080}

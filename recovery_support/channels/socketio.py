@@ -4,19 +4,41 @@ Rasa 3.6 with python-socketio 5.18 (a) calls the now-async ``enter_room`` withou
 never joins its session's room and gets no replies (RasaHQ/rasa#13027), and (b) emits a custom payload as
 ``emit(event, **payload)``, so a crisis payload raises TypeError and the turn is lost before it is saved.
 Here custom payloads go out as ``{"custom": {...}}``, which the widget reads.
+
+``POST /webhooks/socketio/staff_message`` lets the staff app write into an open web chat (``{"text": ...,
+"staff": true}`` on the bot event, to the session's room), authorised by a shared secret (``STAFF_RELAY_TOKEN``).
 """
+import hmac
 import json
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
 # ids with 128 random bits (32 hex digits, a UUID's form), and hand out a fresh one otherwise.
 UNGUESSABLE_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+# The staff app's relay (recovery_support/staff/relay.py) writes to a web chat through
+# ``POST /webhooks/socketio/staff_message`` with this shared secret in ``STAFF_RELAY_TOKEN_HEADER``.
+STAFF_RELAY_TOKEN_ENV = "STAFF_RELAY_TOKEN"
+STAFF_RELAY_TOKEN_HEADER = "X-Staff-Token"
+MAX_STAFF_MESSAGE_CHARS = 2000
+
+
+def staff_token_ok(sent: Optional[str]) -> bool:
+    """The relay's token, compared in constant time; with ``STAFF_RELAY_TOKEN`` unset or empty nothing passes."""
+    expected = os.environ.get(STAFF_RELAY_TOKEN_ENV, "")
+    if not expected or not sent:
+        return False
+    return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
 
 
 def session_id_or_new(requested: Any) -> Text:
@@ -67,5 +89,26 @@ class ClinicSocketIOInput(SocketIOInput):
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
             await on_new_message(UserMessage(str(data.get("message", "")), output, sender_id,
                                              input_channel=self.name(), metadata=metadata))
+
+        @blueprint.route("/staff_message", methods=["POST"])
+        async def staff_message(request: Request) -> HTTPResponse:
+            # Read at each request: setting or rotating the token needs no restart, and unset means closed.
+            if not staff_token_ok(request.headers.get(STAFF_RELAY_TOKEN_HEADER)):
+                return response.json({"ok": False, "error": "forbidden"}, status=403)
+            try:
+                data = request.json
+            except Exception:  # sanic raises on a body that is not JSON
+                data = None
+            if not isinstance(data, dict):
+                return response.json({"ok": False, "error": "a JSON object is expected"}, status=400)
+            session_id, text = data.get("session_id"), data.get("text")
+            if not (isinstance(session_id, str) and UNGUESSABLE_ID.match(session_id)):
+                return response.json({"ok": False, "error": "bad session_id"}, status=400)
+            if not (isinstance(text, str) and text.strip() and len(text) <= MAX_STAFF_MESSAGE_CHARS):
+                return response.json(
+                    {"ok": False, "error": f"text: 1-{MAX_STAFF_MESSAGE_CHARS} characters"}, status=400)
+            await sio.emit(self.bot_message_evt, {"text": text, "staff": True}, room=session_id,
+                           namespace=self.namespace)
+            return response.json({"ok": True})
 
         return blueprint

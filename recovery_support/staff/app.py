@@ -50,6 +50,7 @@ def routes() -> List[web.RouteDef]:
         web.post(r"/conversations/{conversation_id:\d+}/tags", conversations.add_tag),
         web.post(r"/conversations/{conversation_id:\d+}/tags/remove", conversations.remove_tag),
         web.post(r"/conversations/{conversation_id:\d+}/notes", conversations.add_note),
+        web.post(r"/conversations/{conversation_id:\d+}/message", conversations.write_to_person),
         web.post(r"/conversations/{conversation_id:\d+}/test-story", conversations.save_test_story),
         web.get("/crisis", crisis.queue_view),
         web.post(r"/crisis/{handoff_id:\d+}/acknowledge", crisis.acknowledge),

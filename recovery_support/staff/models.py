@@ -61,6 +61,12 @@ class ConversationTag(Base):
     tagged_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
 
+# Note.kind: an internal note staff keep, or a message a staff member sent to the person (staff/relay.py).
+NOTE = "note"
+STAFF_MESSAGE = "staff_message"
+NOTE_KINDS = (NOTE, STAFF_MESSAGE)
+
+
 class Note(Base):
     __tablename__ = "notes"
 
@@ -70,6 +76,7 @@ class Note(Base):
     author = sa.Column(sa.String(255), nullable=False)  # a username, copied: users can be renamed or removed
     text = sa.Column(sa.Text, nullable=False)
     at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    kind = sa.Column(sa.String(16), nullable=False, default=NOTE, server_default=NOTE)  # NOTE_KINDS
 
 
 class StaffUser(Base):

@@ -1,15 +1,19 @@
-"""Review actions on a conversation: status, tags, notes. Each change and its audit entry commit together."""
-from typing import Optional
+"""Review actions on a conversation: status, tags, notes, staff messages. Each change and its audit entry
+commit together."""
+from typing import Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from recovery_support.staff import audit
-from recovery_support.staff.models import REVIEW_STATUSES, Conversation, ConversationTag, Note, Tag, utcnow
+from recovery_support.staff.models import (NOTE, REVIEW_STATUSES, STAFF_MESSAGE, Conversation, ConversationTag, Note,
+                                          Tag, utcnow)
 
 MAX_TAG_CHARS = 64
 MAX_NOTE_CHARS = 10000
+# What the web chat's relay route takes (channels/socketio.py MAX_STAFF_MESSAGE_CHARS); Telegram takes 4096.
+MAX_STAFF_MESSAGE_CHARS = 2000
 
 
 def clean_tag(name: str) -> str:
@@ -19,12 +23,23 @@ def clean_tag(name: str) -> str:
     return tag
 
 
-def clean_note(text: str) -> str:
+def _clean_text(text: str) -> str:
     # Newlines and tabs stay (notes are paragraphs); other control characters go.
-    note = "".join(ch for ch in (text or "") if ch.isprintable() or ch in "\n\t").strip()
+    return "".join(ch for ch in (text or "").replace("\r\n", "\n") if ch.isprintable() or ch in "\n\t").strip()
+
+
+def clean_note(text: str) -> str:
+    note = _clean_text(text)
     if not note or len(note) > MAX_NOTE_CHARS:
         raise ValueError(f"a note has 1-{MAX_NOTE_CHARS} characters")
     return note
+
+
+def clean_staff_message(text: str) -> str:
+    message = _clean_text(text)
+    if not message or len(message) > MAX_STAFF_MESSAGE_CHARS:
+        raise ValueError(f"a message has 1-{MAX_STAFF_MESSAGE_CHARS} characters")
+    return message
 
 
 def _conversation(session: Session, conversation_id: int) -> Conversation:
@@ -76,9 +91,32 @@ def add_note(engine: Engine, conversation_id: int, text: str, author: str, remot
     note_text = clean_note(text)
     with Session(engine, future=True) as session, session.begin():
         _conversation(session, conversation_id)
-        note = Note(conversation_id=conversation_id, author=author, text=note_text, at=utcnow())
+        note = Note(conversation_id=conversation_id, author=author, text=note_text, at=utcnow(), kind=NOTE)
         session.add(note)
         session.flush()
         # The audit entry names the note, not its words (the note itself is the record).
         audit.record(session, author, "note_add", f"conversation:{conversation_id}", {"note_id": note.id}, remote)
+        return note.id
+
+
+def message_target(engine: Engine, conversation_id: int) -> Tuple[str, str, str]:
+    """(channel, sender id, status) of a conversation, for writing to the person; LookupError if none."""
+    with Session(engine, future=True) as session:
+        conversation = _conversation(session, conversation_id)
+        return conversation.channel or "", conversation.sender_id, conversation.status
+
+
+def add_staff_message(engine: Engine, conversation_id: int, text: str, author: str, channel: str,
+                      remote: Optional[str] = None) -> int:
+    """Records a message already sent to the person (a note row of kind ``staff_message``), audited."""
+    message_text = clean_staff_message(text)
+    with Session(engine, future=True) as session, session.begin():
+        _conversation(session, conversation_id)
+        note = Note(conversation_id=conversation_id, author=author, text=message_text, at=utcnow(),
+                    kind=STAFF_MESSAGE)
+        session.add(note)
+        session.flush()
+        # As for notes: the audit entry names the row, not the words.
+        audit.record(session, author, "staff_message", f"conversation:{conversation_id}",
+                     {"note_id": note.id, "channel": channel}, remote)
         return note.id

@@ -24,3 +24,5 @@ class Settings:
     # Where "Save as test story" appends (default: STAFF_REVIEW_STORIES, else the repository's
     # tests/stories/review_stories/test_from_review.yml); tests point it at a temp file.
     review_stories_path: str = ""
+    # How long writing to a person (relay.py: the Rasa server's web chat relay, or Telegram) may take.
+    relay_timeout_seconds: float = 10.0

@@ -1,4 +1,5 @@
-"""The conversation list, one transcript, and the review actions on it (status, tags, notes)."""
+"""The conversation list, one transcript, and the actions on it (status, tags, notes, writing to the person)."""
+import logging
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -8,13 +9,15 @@ from recovery_support.staff.db_access import run_db
 from recovery_support.staff.filters import parse_filter
 from recovery_support.staff.listing import filter_options, list_conversations
 from recovery_support.staff.middleware import remote, requires
-from recovery_support.staff.models import REVIEW_STATUSES
+from recovery_support.staff.models import ACTIVE, REVIEW_STATUSES
+from recovery_support.staff.relay import RelayError, send_to_person
 from recovery_support.staff.rendering import render
 from recovery_support.staff.review_stories import choosable_intents, save_story, stories_path
-from recovery_support.staff.roles import REVIEW, SAVE_TEST_STORY, VIEW_TRANSCRIPTS, WRITE_NOTES
+from recovery_support.staff.roles import MESSAGE_PERSON, REVIEW, SAVE_TEST_STORY, VIEW_TRANSCRIPTS, WRITE_NOTES
 from recovery_support.staff.transcript import load_transcript
 from recovery_support.staff.views.common import int_param, log, redirect
 
+logger = logging.getLogger(__name__)
 
 def _page_number(request: web.Request) -> int:
     try:
@@ -45,7 +48,7 @@ async def conversation_view(request: web.Request) -> web.StreamResponse:
     await log(request, "view_transcript", f"conversation:{conversation_id}")
     return render(request, "transcript.html", title=f"Conversation {conversation_id}", t=transcript,
                   review_statuses=REVIEW_STATUSES, message=request.query.get("message", "")[:200],
-                  story_intents=choosable_intents())
+                  story_intents=choosable_intents(), staff_message_max=review.MAX_STAFF_MESSAGE_CHARS)
 
 
 def _back(conversation_id: int, message: str = "") -> web.HTTPSeeOther:
@@ -89,6 +92,40 @@ async def remove_tag(request: web.Request) -> web.StreamResponse:
 async def add_note(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     return await _change(request, review.add_note, str(form.get("text", "")))
+
+
+@requires(MESSAGE_PERSON)
+async def write_to_person(request: web.Request) -> web.StreamResponse:
+    """Sends a staff member's message to the person on their channel, then records and audits it.
+
+    Sent first, recorded after: the record says what the person actually received. A failure is audited (with
+    the reason, never the text) and shown on the transcript page.
+    """
+    conversation_id = int_param(request, "conversation_id")
+    form = await request.post()
+    try:
+        text = review.clean_staff_message(str(form.get("text", "")))
+    except ValueError as error:
+        raise _back(conversation_id, str(error)) from None
+    engine = request.app["engine"]
+    try:
+        channel, sender_id, status = await run_db(review.message_target, engine, conversation_id)
+    except LookupError:
+        raise web.HTTPNotFound(text="No such conversation.") from None
+    target = f"conversation:{conversation_id}"
+    try:
+        if status != ACTIVE:
+            raise RelayError("this conversation was anonymised: there is no one to write to")
+        await send_to_person(channel, sender_id, text, request.app["settings"])
+    except Exception as error:  # whatever went wrong, staff must see that the person did not get it
+        reason = str(error) if isinstance(error, RelayError) else f"unexpected error ({type(error).__name__})"
+        if not isinstance(error, RelayError):
+            logger.exception("sending a staff message failed")
+        await log(request, "staff_message_failed", target, {"channel": channel, "error": reason})
+        raise _back(conversation_id, f"Not sent: {reason}") from None
+    await run_db(review.add_staff_message, engine, conversation_id, text, request["user"].username, channel,
+                 remote(request))
+    raise _back(conversation_id, "Message sent to the person.")
 
 
 @requires(SAVE_TEST_STORY)
