@@ -9,17 +9,9 @@ from typing import Any, AsyncIterator, Dict, Iterator, List
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from tests.local_server import serve  # noqa: F401 (also used by importers of this module)
 
-@asynccontextmanager
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+
 
 
 class WebhookReceiver:

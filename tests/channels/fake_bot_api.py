@@ -5,6 +5,8 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
+from tests.local_server import serve
+
 
 class FakeBotApi:
     """``calls`` keeps (method, payload) in arrival order; ``failures[method]``: how many calls answer 500 first;
@@ -50,11 +52,5 @@ class FakeBotApi:
         """Serves until the block ends; yields the base URL to configure as ``api_base_url``."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-        finally:
-            await runner.cleanup()
+        async with serve(app) as url:
+            yield url

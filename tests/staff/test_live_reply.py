@@ -15,6 +15,7 @@ from aiohttp import web
 from recovery_support.staff.projector import project_all
 from recovery_support.staff.transcript import build_timeline
 from recovery_support.staff.turns import Turn, UserMessage
+from tests.local_server import serve
 from tests.staff.conftest import csrf_of, insert_turn, logged_in, rows
 
 RELAY_TOKEN = "relay-token-0123456789abcdef"
@@ -50,14 +51,8 @@ class FakeRelay:
         app = web.Application()
         app.router.add_post("/webhooks/socketio/staff_message", self.staff_message)
         app.router.add_post("/bot{token}/{method}", self.bot_api)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-        finally:
-            await runner.cleanup()
+        async with serve(app) as url:
+            yield url
 
 
 @asynccontextmanager
