@@ -19,6 +19,17 @@ VIA = "staff app"
 CLOSED_SHOWN = 50  # closed handoffs are history: only the latest are listed
 
 
+def handoff_logs(session: Session, handoff_ids: List[int]) -> Dict[int, List[Dict[str, Any]]]:
+    """Each handoff's log (who was alerted, who acknowledged, notes), oldest first: queue and transcript."""
+    logs: Dict[int, List[Dict[str, Any]]] = {handoff_id: [] for handoff_id in handoff_ids}
+    if logs:
+        for log in session.execute(sa.select(HandoffLog).where(HandoffLog.handoff_id.in_(list(logs)))
+                                   .order_by(HandoffLog.id)).scalars():
+            logs[log.handoff_id].append({"at": log.at, "actor": log.actor, "action": log.action,
+                                         "detail": log.detail})
+    return logs
+
+
 def queue(engine: Engine) -> List[Dict[str, Any]]:
     """Open handoffs first (oldest first: longest waiting), then acknowledged, then the latest closed."""
     with Session(engine, future=True) as session:
@@ -32,12 +43,7 @@ def queue(engine: Engine) -> List[Dict[str, Any]]:
         conversation_ids = dict(session.execute(
             sa.select(Conversation.sender_id, Conversation.id).where(Conversation.sender_id.in_(senders)))
             .all()) if senders else {}
-        logs: Dict[int, List[Dict[str, Any]]] = {h.id: [] for h in handoffs}
-        if logs:
-            for log in session.execute(sa.select(HandoffLog).where(HandoffLog.handoff_id.in_(list(logs)))
-                                       .order_by(HandoffLog.id)).scalars():
-                logs[log.handoff_id].append({"at": log.at, "actor": log.actor, "action": log.action,
-                                             "detail": log.detail})
+        logs = handoff_logs(session, [h.id for h in handoffs])
         return [{"id": h.id, "category": h.category, "status": h.status, "message_text": h.message_text,
                  "message_at": h.message_at, "created_at": h.created_at, "acknowledged_by": h.acknowledged_by,
                  "acknowledged_at": h.acknowledged_at, "escalated_at": h.escalated_at,

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from recovery_support.alerts.db import events
-from recovery_support.alerts.models import Handoff, HandoffLog
+from recovery_support.alerts.models import Handoff
+from recovery_support.staff.crisis_queue import handoff_logs
 from recovery_support.staff.database import has_table
 from recovery_support.staff.listing import row_dict
 from recovery_support.staff.models import STAFF_MESSAGE, Conversation, Note, Tag
@@ -59,12 +60,7 @@ def load_turns(session: Session, sender_id: str) -> List[Turn]:
 def handoff_history(session: Session, sender_id: str) -> List[Dict[str, Any]]:
     handoffs = session.execute(
         sa.select(Handoff).where(Handoff.conversation_id == sender_id).order_by(Handoff.id)).scalars().all()
-    logs: Dict[int, List[Dict[str, Any]]] = {h.id: [] for h in handoffs}
-    if handoffs:
-        for log in session.execute(sa.select(HandoffLog).where(HandoffLog.handoff_id.in_(list(logs)))
-                                   .order_by(HandoffLog.id)).scalars():
-            logs[log.handoff_id].append({"at": log.at, "actor": log.actor, "action": log.action,
-                                         "detail": log.detail})
+    logs = handoff_logs(session, [h.id for h in handoffs])
     return [{"id": h.id, "category": h.category, "status": h.status, "event_id": h.event_id,
              "created_at": h.created_at, "acknowledged_by": h.acknowledged_by,
              "acknowledged_at": h.acknowledged_at, "escalated_at": h.escalated_at, "log": logs[h.id]}
