@@ -1,8 +1,13 @@
 """Delivery: send every due outbox row; record success, or the error and the next attempt (exponential backoff).
 
-Rows are never dropped: a row stays due until a send succeeds. Sends run concurrently, so one slow SMTP server
-doesn't hold up the Telegram alert. A send whose result can't be written (database down) is remembered and its
-result written later, instead of sending it again.
+Rows are never dropped: a row stays due until a send succeeds. Sends to different recipients run concurrently, so
+one slow SMTP server doesn't hold up the Telegram alert. A send whose result can't be written (database down) is
+remembered and its result written later, instead of sending it again.
+
+One recipient gets its alerts in the order raised, also when it comes back after an outage: a due row takes the
+recipient's older undelivered rows with it (each row's own backoff would otherwise decide, and the newest alert
+often falls due first), and one recipient's rows are sent one after another, oldest first. A row that keeps
+failing doesn't hold back the ones after it.
 """
 import asyncio
 import logging
@@ -17,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from recovery_support.alerts.config import EMAIL, TELEGRAM, WEBHOOK, AlertsConfig, ContactGroup
 from recovery_support.alerts.message import AlertMessage
-from recovery_support.alerts.models import SYSTEM_ACTOR, Handoff, HandoffLog, Outbox, utcnow
+from recovery_support.alerts.models import SYSTEM_ACTOR, Clock, Handoff, HandoffLog, Outbox, utcnow
 from recovery_support.alerts.notifiers import DeliveryError, Notifier
 from recovery_support.alerts.notifiers.email import EmailNotifier
 from recovery_support.alerts.notifiers.telegram import TelegramNotifier
@@ -67,12 +72,19 @@ def make_notifier(config: AlertsConfig, due: Due, session: aiohttp.ClientSession
     raise DeliveryError(f"unknown channel {due.channel!r}")
 
 
-def load_due(engine: Engine, config: AlertsConfig, ack_base_url: str, exclude: Set[int]) -> List[Due]:
-    now = utcnow()
+def load_due(engine: Engine, config: AlertsConfig, ack_base_url: str, exclude: Set[int],
+             clock: Clock = utcnow) -> List[Due]:
+    """Due rows with their recipients' older undelivered rows, oldest first."""
+    now = clock()
+    undelivered = Outbox.delivered_at.is_(None)
+    due = (sa.select(Outbox.channel, Outbox.recipient, sa.func.max(Outbox.id).label("newest_id"))
+           .where(undelivered, Outbox.next_attempt_at <= now)
+           .group_by(Outbox.channel, Outbox.recipient).subquery())
     with Session(engine, future=True) as session:
         query = (sa.select(Outbox, Handoff).join(Handoff, Handoff.id == Outbox.handoff_id)
-                 .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
-                 .order_by(Outbox.next_attempt_at, Outbox.id).limit(BATCH_SIZE + len(exclude)))
+                 .join(due, sa.and_(Outbox.channel == due.c.channel, Outbox.recipient == due.c.recipient,
+                                    Outbox.id <= due.c.newest_id))
+                 .where(undelivered).order_by(Outbox.id).limit(BATCH_SIZE + len(exclude)))
         found = []
         for row, handoff in session.execute(query).all():
             if row.id in exclude:
@@ -82,9 +94,16 @@ def load_due(engine: Engine, config: AlertsConfig, ack_base_url: str, exclude: S
         return found[:BATCH_SIZE]
 
 
-def record(engine: Engine, config: AlertsConfig, outcome: Outcome) -> None:
+def by_recipient(due: List[Due]) -> List[List[Due]]:
+    groups: Dict[Tuple[str, str], List[Due]] = {}
+    for item in due:
+        groups.setdefault((item.channel, item.recipient), []).append(item)
+    return list(groups.values())
+
+
+def record(engine: Engine, config: AlertsConfig, outcome: Outcome, clock: Clock = utcnow) -> None:
     due = outcome.due
-    now = utcnow()
+    now = clock()
     with Session(engine, future=True) as session, session.begin():
         row = session.get(Outbox, due.outbox_id)
         if row is None or row.delivered_at is not None:
@@ -113,11 +132,12 @@ def describe(error: BaseException) -> str:
 
 class Deliverer:
     def __init__(self, engine: Engine, config: AlertsConfig, ack_base_url: str,
-                 session: aiohttp.ClientSession) -> None:
+                 session: aiohttp.ClientSession, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.config = config
         self.ack_base_url = ack_base_url
         self.session = session
+        self.clock = clock
         self.in_flight: Set[int] = set()  # sending, or sent with the result not yet written
         self.unrecorded: List[Outcome] = []
         self.tasks: Set["asyncio.Task[None]"] = set()
@@ -127,16 +147,28 @@ class Deliverer:
         """Write any remembered results, then start sending what is due; returns how many were started."""
         while self.unrecorded:
             outcome = self.unrecorded[0]
-            await asyncio.to_thread(record, self.engine, self.config, outcome)  # raises while the db is down
+            # Raises while the database is down.
+            await asyncio.to_thread(record, self.engine, self.config, outcome, self.clock)
             self.unrecorded.pop(0)
             self.in_flight.discard(outcome.due.outbox_id)
-        due = await asyncio.to_thread(load_due, self.engine, self.config, self.ack_base_url, set(self.in_flight))
-        for item in due:
-            self.in_flight.add(item.outbox_id)
-            task = asyncio.create_task(self._deliver(item))
+        due = await asyncio.to_thread(load_due, self.engine, self.config, self.ack_base_url, set(self.in_flight),
+                                     self.clock)
+        for rows in by_recipient(due):
+            self.in_flight.update(item.outbox_id for item in rows)
+            task = asyncio.create_task(self._deliver_in_order(rows))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return len(due)
+
+    async def _deliver_in_order(self, rows: List[Due]) -> None:
+        """One recipient's rows, one after another, oldest first."""
+        for index, due in enumerate(rows):
+            try:
+                await self._deliver(due)
+            except asyncio.CancelledError:
+                for later in rows[index + 1:]:
+                    self.in_flight.discard(later.outbox_id)  # never started: they stay due
+                raise
 
     async def _deliver(self, due: Due) -> None:
         error: Optional[str] = None
@@ -160,7 +192,7 @@ class Deliverer:
             logger.warning("Delivery of %s for handoff #%s via %s to %s failed (attempt %d): %s", due.kind,
                            due.message.handoff_id, due.channel, due.recipient, due.attempts + 1, error)
         try:
-            await asyncio.to_thread(record, self.engine, self.config, outcome)
+            await asyncio.to_thread(record, self.engine, self.config, outcome, self.clock)
         except Exception as exc:
             logger.error("Could not record the delivery result of outbox #%s (will retry): %s",
                          due.outbox_id, describe(exc))

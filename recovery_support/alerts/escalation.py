@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from recovery_support.alerts.config import AlertsConfig
 from recovery_support.alerts.message import category_words
-from recovery_support.alerts.models import ESCALATION, OPEN, SYSTEM_ACTOR, Handoff, HandoffLog, utcnow
+from recovery_support.alerts.models import ESCALATION, OPEN, SYSTEM_ACTOR, Clock, Handoff, HandoffLog, utcnow
 from recovery_support.alerts.outbox import queue_deliveries
 
 logger = logging.getLogger(__name__)
@@ -28,9 +28,10 @@ class EscalationResult:
     unalerted: List[int] = field(default_factory=list)  # escalated, but no contact at all to send it to
 
 
-def escalate_due(engine: Engine, config: AlertsConfig, ack_base_url: str) -> EscalationResult:
+def escalate_due(engine: Engine, config: AlertsConfig, ack_base_url: str,
+                 clock: Clock = utcnow) -> EscalationResult:
     result = EscalationResult()
-    now = utcnow()
+    now = clock()
     cutoff = now - timedelta(seconds=config.escalate_after_seconds)
     group = config.backup if config.backup.targets() else config.on_call
     with Session(engine, future=True) as session, session.begin():
@@ -47,7 +48,7 @@ def escalate_due(engine: Engine, config: AlertsConfig, ack_base_url: str) -> Esc
             ).rowcount
             if claimed != 1:
                 continue
-            queued = queue_deliveries(session, handoff, ESCALATION, group, config, ack_base_url)
+            queued = queue_deliveries(session, handoff, ESCALATION, group, config, ack_base_url, now)
             who = group.name if queued else "nobody (no contact configured)"
             session.add(HandoffLog(handoff_id=handoff.id, at=now, actor=SYSTEM_ACTOR, action="escalated",
                                    detail=f"not acknowledged after {config.escalate_after_seconds:g} s; "

@@ -23,7 +23,7 @@ from recovery_support.alerts.config import AlertsConfig
 from recovery_support.alerts.db import events
 from recovery_support.alerts.message import category_words, event_time
 from recovery_support.alerts.models import (
-    ALERT, SYSTEM_ACTOR, AlertCursor, Handoff, HandoffLog, utcnow,
+    ALERT, SYSTEM_ACTOR, AlertCursor, Clock, Handoff, HandoffLog, utcnow,
 )
 from recovery_support.alerts.outbox import queue_deliveries
 
@@ -151,10 +151,11 @@ def parse_event(row: Row) -> Dict[str, Any]:
 class Intake:
     """One pass = one transaction. The scan state changes only after its commit succeeded."""
 
-    def __init__(self, engine: Engine, config: AlertsConfig, ack_base_url: str) -> None:
+    def __init__(self, engine: Engine, config: AlertsConfig, ack_base_url: str, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.config = config
         self.ack_base_url = ack_base_url
+        self.clock = clock
         self.state: Optional[ScanState] = None
         self._cursor_saved_at = 0.0
 
@@ -172,10 +173,10 @@ class Intake:
             saved = cursor.last_event_id if cursor else None
             if new_state.cursor != saved and (result.created or flush_due or cursor is None):
                 if cursor is None:
-                    session.add(AlertCursor(id=1, last_event_id=new_state.cursor, updated_at=utcnow()))
+                    session.add(AlertCursor(id=1, last_event_id=new_state.cursor, updated_at=self.clock()))
                 else:
                     cursor.last_event_id = new_state.cursor
-                    cursor.updated_at = utcnow()
+                    cursor.updated_at = self.clock()
                 self._cursor_saved_at = time.monotonic()
         self.state = new_state
         return result
@@ -189,7 +190,7 @@ class Intake:
             known.add(row.id)
             fields = parse_event(row)
             reason = fields.pop("reason")
-            now = utcnow()
+            now = self.clock()
             handoff = Handoff(**fields, created_at=now, status="open")
             session.add(handoff)
             session.flush()  # the id is needed for the outbox rows and the acknowledge link
@@ -198,7 +199,7 @@ class Intake:
                                    detail=f"crisis message detected: {words} (event {row.id}"
                                           f"{', ' + reason if reason else ''})"))
             queued = queue_deliveries(session, handoff, ALERT, self.config.on_call, self.config,
-                                      self.ack_base_url)
+                                      self.ack_base_url, now)
             result.created.append(handoff.id)
             if not queued:
                 result.unalerted.append(handoff.id)

@@ -47,6 +47,13 @@ class AlertMessage:
         return category_words(self.category)
 
     @property
+    def idempotency_key(self) -> str:
+        """The same on every attempt of this alert, so a receiver can drop a repeat (a send that timed out after
+        arriving is sent again). The handoff's time is part of it because ids restart with a new database, and a
+        new crisis must never be dropped as a repeat of an old one."""
+        return f"handoff-{self.handoff_id}-{self.kind}-{self.created_at:%Y%m%dT%H%M%S%f}"
+
+    @property
     def subject(self) -> str:
         # Never contains user text: a subject line is a header, and headers are where injection happens.
         prefix = "ESCALATION, NOT ACKNOWLEDGED" if self.kind == "escalation" else "CRISIS ALERT"
@@ -84,6 +91,7 @@ class AlertMessage:
     def payload(self) -> Dict[str, Any]:
         """The webhook's JSON body."""
         return {
+            "idempotency_key": self.idempotency_key,
             "handoff_id": self.handoff_id,
             "kind": self.kind,
             "category": self.category,

@@ -3,6 +3,7 @@
 Times are naive UTC ``datetime`` values everywhere (SQLite has no time zones; one convention avoids mixing).
 """
 from datetime import datetime, timezone
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -25,6 +26,11 @@ SYSTEM_ACTOR = "alert-worker"
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# Where intake, escalation and delivery read "now": ``utcnow``, or a simulated clock in tests (a 10-minute
+# outage can't take 10 real minutes in CI).
+Clock = Callable[[], datetime]
 
 
 class Handoff(Base):

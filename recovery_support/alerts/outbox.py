@@ -1,4 +1,5 @@
 """Queueing deliveries: one outbox row per (handoff, channel, recipient, kind), each rendered for the record."""
+from datetime import datetime
 from typing import List, Optional, Tuple
 
 import sqlalchemy as sa
@@ -34,13 +35,13 @@ def unique_targets(group: ContactGroup) -> List[Tuple[str, str]]:
 
 
 def queue_deliveries(session: Session, handoff: Handoff, kind: str, group: ContactGroup,
-                     config: AlertsConfig, ack_base_url: str) -> int:
+                     config: AlertsConfig, ack_base_url: str, now: Optional[datetime] = None) -> int:
     """Add the missing outbox rows for ``group``; returns how many were added (0 if none is configured)."""
     existing = set(session.execute(
         sa.select(Outbox.channel, Outbox.recipient).where(Outbox.handoff_id == handoff.id, Outbox.kind == kind)
     ).all())
     body = build_message(handoff, kind, config, ack_base_url).text()
-    now = utcnow()
+    now = now or utcnow()
     added = 0
     for channel, recipient in unique_targets(group):
         if (channel, recipient) in existing:

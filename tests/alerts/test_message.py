@@ -32,3 +32,12 @@ def test_truncation_and_subject_without_user_text():
     assert truncate("x" * 600) == "x" * MAX_MESSAGE_CHARS + " […truncated]"
     assert truncate("  short  ") == "short"
     assert "\n" not in message(message_text="Subject: injected\nBcc: x").subject
+
+
+def test_idempotency_key_is_the_same_on_every_attempt_and_new_for_another_alert():
+    key = message().idempotency_key
+    assert key == message().idempotency_key == "handoff-5-alert-20250102T030406000000"
+    assert message().payload()["idempotency_key"] == key
+    assert message(kind="escalation").idempotency_key != key
+    # Handoff 5 again in a new database is another crisis: a receiver must not drop it as a repeat.
+    assert message(created_at=datetime(2025, 6, 1, 8, 0, 0)).idempotency_key != key

@@ -1,8 +1,13 @@
-"""E-mail through SMTP (stdlib ``smtplib`` in a thread, so the event loop never blocks). Plain text only."""
+"""E-mail through SMTP (stdlib ``smtplib`` in a thread, so the event loop never blocks). Plain text only.
+
+The Message-ID is the alert's idempotency key, the same on every attempt: a retry of a mail the server took
+before the connection timed out is the same message to mail systems that drop repeats.
+"""
 import asyncio
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from recovery_support.alerts.config import EmailSettings
 from recovery_support.alerts.message import AlertMessage
@@ -19,6 +24,8 @@ class EmailNotifier:
         mail["To"] = self.recipient
         mail["Subject"] = message.subject
         mail["X-Priority"] = "1"
+        domain = parseaddr(self.settings.sender)[1].rpartition("@")[2] or "localhost"
+        mail["Message-ID"] = f"<{message.idempotency_key}@{domain}>"
         mail.set_content(message.text())  # text/plain; utf-8
         return mail
 

@@ -1,4 +1,8 @@
-"""Webhook: POST the alert as JSON; anything but a 2xx answer is a failure (and so retried)."""
+"""Webhook: POST the alert as JSON; anything but a 2xx answer is a failure (and so retried).
+
+A retry after a timeout may repeat a POST that arrived: ``Idempotency-Key`` (also in the body) is the same on
+every attempt, so the receiver can drop the repeat.
+"""
 import aiohttp
 
 from recovery_support.alerts.config import WebhookSettings
@@ -13,7 +17,7 @@ class WebhookNotifier:
         self.timeout = timeout
 
     async def send(self, message: AlertMessage) -> None:
-        headers = {}
+        headers = {"Idempotency-Key": message.idempotency_key}
         secret = self.settings.secret()
         if secret:
             headers[self.settings.secret_header] = secret
