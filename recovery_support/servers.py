@@ -52,13 +52,13 @@ class Bot:
         return response.json()
 
 
-def _start(args: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
+def start_process(args: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
     # Own process group so teardown takes down rasa's children too.
     return subprocess.Popen(args, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
 
 
-def _stop(process: Optional[subprocess.Popen]) -> None:
+def stop_process(process: Optional[subprocess.Popen]) -> None:
     if process and process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -84,10 +84,10 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
     )
     actions = None
     if with_actions:
-        actions = _start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        actions = start_process([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
                          workdir / "actions.log", env)
     credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
-    rasa = _start([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+    rasa = start_process([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
                    "--endpoints", str(endpoints), "--credentials", str(credentials),
                    *(["--cors", cors] if cors else [])],  # --cors takes every argument after it: keep it last
                   workdir / "rasa.log", env)
@@ -97,8 +97,8 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
         yield Bot(f"http://127.0.0.1:{rasa_port}", actions, db_path)
     finally:
-        _stop(rasa)
-        _stop(actions)
+        stop_process(rasa)
+        stop_process(actions)
 
 
 def texts(messages: List[Dict]) -> str:

@@ -46,15 +46,15 @@ def round_trip(store: ClinicTrackerStore) -> None:
 
 def test_sqlite_round_trip_in_wal_mode(tmp_path):
     path = tmp_path / "conversations.db"
-    round_trip(ClinicTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(path)))
+    round_trip(ClinicTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(path), spool_dir=str(tmp_path / "spool")))
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_postgresql_round_trip():
+def test_postgresql_round_trip(tmp_path):
     try:
         store = ClinicTrackerStore(domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
-                                   username="postgres")
+                                   username="postgres", spool_dir=str(tmp_path / "spool"))
     except Exception as error:  # noqa: BLE001 (any connection error means: no server here)
         pytest.skip(f"PostgreSQL on localhost is not reachable: {error}")
     round_trip(store)

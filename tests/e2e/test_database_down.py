@@ -40,7 +40,8 @@ def test_a_crisis_gets_its_resources_while_the_database_is_down(tmp_path, databa
     name, take_down = database_that_goes_down
     url = sa.engine.make_url(POSTGRES_URL)
     store = ("tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n  dialect: postgresql\n"
-             f"  url: {url.host}\n  port: {url.port or 5432}\n  db: {name}\n  username: {url.username}\n")
+             f"  url: {url.host}\n  port: {url.port or 5432}\n  db: {name}\n  username: {url.username}\n"
+             f"  spool_dir: {tmp_path / 'spool'}\n")
     with running_bot(tmp_path, tracker_store=store) as bot:
         sender = uuid.uuid4().hex
         assert "24" in texts(bot.send("how long does withdrawal last", sender))
