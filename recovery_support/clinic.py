@@ -18,11 +18,16 @@ class ClinicProfile:
     address: str
     hours: str
     website: str
+    unavailable_message: str = ""
     placeholders: Tuple[str, ...] = ()
 
     def template_values(self) -> Dict[str, str]:
         """Values for ``{clinic_name}``-style placeholders in answers and domain responses."""
-        return {f"clinic_{f.name}": getattr(self, f.name) for f in fields(self) if f.name != "placeholders"}
+        return {f"clinic_{f.name}": getattr(self, f.name) for f in fields(self)
+                if f.name not in ("placeholders", "unavailable_message")}
+
+    def unavailable_reply(self) -> str:
+        return self.fill(self.unavailable_message)
 
     def fill(self, text: str) -> str:
         # format_map with known keys only: knowledge text is ours, but never let a stray brace crash a reply.

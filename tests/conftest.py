@@ -2,7 +2,8 @@ import asyncio
 import inspect
 import os
 import uuid
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 import pytest
 
@@ -40,6 +41,30 @@ def postgres_schema_url():
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def throwaway_postgres_database() -> Iterator[str]:
+    """The name of a new database on the local PostgreSQL, dropped afterwards (its sessions ended first)."""
+    import sqlalchemy as sa
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(error.orig).strip()}")
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       f"WHERE datname = '{name}'"))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 

@@ -8,32 +8,24 @@ import pytest
 import sqlalchemy as sa
 
 from recovery_support.servers import custom_payloads, running_bot, texts
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, throwaway_postgres_database
 
 
 @pytest.fixture
 def database_that_goes_down():
-    name = f"fault_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.orig}")
+    with throwaway_postgres_database() as name:
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
-    def take_down() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        def take_down() -> None:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                           f"WHERE datname = '{name}'"))
 
-    try:
-        yield name, take_down
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        try:
+            yield name, take_down
+        finally:
+            admin.dispose()
 
 
 def test_a_crisis_gets_its_resources_while_the_database_is_down(tmp_path, database_that_goes_down):

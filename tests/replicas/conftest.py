@@ -1,0 +1,80 @@
+"""Two Rasa replicas and two action servers behind nginx, on a throwaway PostgreSQL database and a Redis of
+their own (the fault tests stop it), started once for the multi-replica tests."""
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import pytest
+import redis
+
+from recovery_support.replicas import find_nginx, running_replicas
+from recovery_support.servers import free_port
+from tests.conftest import POSTGRES_URL, throwaway_postgres_database
+
+
+class PrivateRedis:
+    """A redis-server on a free port that a test may stop and start again (the machine's own stays up)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: Optional[subprocess.Popen] = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/1"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port), "--bind",
+             "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    if not (shutil.which("redis-server") or shutil.os.path.exists("/usr/bin/redis-server")):
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="package")
+def redis_server():
+    with private_redis() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def database_url():
+    import sqlalchemy as sa
+
+    with throwaway_postgres_database() as name:
+        yield str(sa.engine.make_url(POSTGRES_URL).set(database=name))
+
+
+@pytest.fixture(scope="package")
+def topology(tmp_path_factory, redis_server, database_url):
+    if not find_nginx():
+        pytest.skip("nginx is not installed (`make nginx` installs Debian's package as root)")
+    workdir = tmp_path_factory.mktemp("replicas")
+    with running_replicas(workdir, replicas=2, database_url=database_url, redis_url=redis_server.url,
+                          extra_env={"TRACKER_SPOOL_DIR": str(workdir / "spool")}) as running:
+        yield running
