@@ -17,13 +17,14 @@ Use it in endpoints.yml::
       port: 6379
       db: 1
 """
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 # Rasa waits a whole second between looks at a busy lock; a person's second message shouldn't.
 POLL_SECONDS = 0.05
+# Rasa gives a ticket 60 s, so a replica that dies mid-turn blocks that conversation on every other replica for
+# a minute. Here a ticket lives 10 s and the replica holding it renews it while the turn runs.
+TICKET_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 
 # Shared by the scripts: KEYS[1] the lock, ARGV[1] the conversation id, ARGV[2] the caller's clock (Rasa's
@@ -78,6 +82,12 @@ for i = #tickets, 1, -1 do
 end
 """ + _STORE_TICKETS
 DROP_EXPIRED = _LOAD_LIVE_TICKETS + _STORE_TICKETS
+# ARGV[3]: the held ticket's number, ARGV[4]: its new lifetime in seconds.
+EXTEND_TICKET = _LOAD_LIVE_TICKETS + """
+for _, ticket in ipairs(tickets) do
+  if ticket['number'] == tonumber(ARGV[3]) then ticket['expires'] = now + tonumber(ARGV[4]) end
+end
+""" + _STORE_TICKETS
 
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
@@ -92,13 +102,14 @@ class AtomicRedisLockStore(RedisLockStore):
         self._issue = self.red.register_script(ISSUE_TICKET)
         self._finish = self.red.register_script(FINISH_TICKET)
         self._drop_expired = self.red.register_script(DROP_EXPIRED)
+        self._extend = self.red.register_script(EXTEND_TICKET)
         self._local = InMemoryLockStore()  # used only while Redis is unreachable
         self._redis_down_since: Optional[float] = None
 
     def _key(self, conversation_id: Text) -> Text:
         return self.key_prefix + conversation_id
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = TICKET_SECONDS) -> int:
         try:
             return int(self._issue(keys=[self._key(conversation_id)],
                                    args=[conversation_id, time.time(), lock_lifetime]))
@@ -115,8 +126,16 @@ class AtomicRedisLockStore(RedisLockStore):
     def update_lock(self, conversation_id: Text) -> None:
         self._drop_expired(keys=[self._key(conversation_id)], args=[conversation_id, time.time()])
 
+    async def _keep_alive(self, conversation_id: Text, ticket: int, lifetime: float) -> None:
+        while True:
+            await asyncio.sleep(lifetime / 3)
+            try:
+                self._extend(keys=[self._key(conversation_id)], args=[conversation_id, time.time(), ticket, lifetime])
+            except _UNREACHABLE:
+                pass  # the next round tries again; if Redis stays away, the ticket expires as Rasa's would
+
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+    async def lock(self, conversation_id: Text, lock_lifetime: float = TICKET_SECONDS,
                    wait_time_in_seconds: float = POLL_SECONDS) -> AsyncGenerator[TicketLock, None]:
         try:
             ticket = self.issue_ticket(conversation_id, lock_lifetime)
@@ -128,9 +147,12 @@ class AtomicRedisLockStore(RedisLockStore):
                 yield local
             return
         self._note_redis_up()
+        # Renewed from the moment it is issued: waiting in the queue is not dying.
+        keep_alive = asyncio.ensure_future(self._keep_alive(conversation_id, ticket, lock_lifetime))
         try:
             yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
         finally:
+            keep_alive.cancel()
             try:
                 self.cleanup(conversation_id, ticket)
             except _UNREACHABLE as error:  # the ticket expires by itself; the turn has been answered

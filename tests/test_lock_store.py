@@ -146,3 +146,23 @@ def test_with_redis_unreachable_turns_still_run_one_at_a_time_and_it_is_logged(c
     assert overlaps[0] == 0
     assert [r.message for r in caplog.records if "unreachable" in r.message][:1], "the outage must be logged"
     assert sum("unreachable" in r.message for r in caplog.records) == 1, "logged once per outage, not per turn"
+
+
+def test_a_turn_longer_than_the_ticket_lifetime_keeps_its_lock(redis_available):
+    store = AtomicRedisLockStore(host="localhost", port=6379, db=1, key_prefix=f"test{uuid.uuid4().hex}")
+    inside, overlaps = [0], [0]
+
+    async def turn(seconds: float) -> None:
+        async with store.lock("c", lock_lifetime=0.3):
+            inside[0] += 1
+            overlaps[0] += inside[0] > 1
+            await asyncio.sleep(seconds)
+            inside[0] -= 1
+
+    async def main() -> None:
+        first = asyncio.create_task(turn(1.2))  # four lifetimes: renewed while it runs
+        await asyncio.sleep(0.05)
+        await asyncio.gather(first, turn(0.01))
+
+    asyncio.run(main())
+    assert overlaps[0] == 0

@@ -359,6 +359,8 @@
       " or call or text " + LIFELINE + ".");
   }
 
+  var ROUTE = Math.random().toString(36).slice(2) + Date.now().toString(36);
+
   function connect() {
     if (socket) return;
     setStatus("Connecting\u2026");
@@ -375,7 +377,10 @@
         reconnection: true,
         reconnectionDelay: 1000,
         reconnectionDelayMax: 5000,
-        timeout: 10000
+        timeout: 10000,
+        // With several Rasa replicas, the load balancer keeps one tab on one replica by this random value
+        // (deploy/nginx/); it is not the session id, which must stay out of URLs and logs.
+        query: { route: ROUTE }
       });
       // Fires on the first connection and after every reconnection: (re)join the session's room first,
       // and send queued messages only once the server confirms (replies go to that room).
