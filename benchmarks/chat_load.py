@@ -17,7 +17,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from recovery_support.servers import BIN, _start, _stop, free_port, running_bot, wait_until_up  # noqa: E402
+from recovery_support.servers import BIN, free_port, running_bot, start_process, stop_process, wait_until_up  # noqa: E402
 
 STOCK_DIR = Path(__file__).resolve().parent.parent / "build" / "stock_bot"
 QUESTIONS = [
@@ -69,14 +69,14 @@ def stock_bot_model() -> Path:
 
 def measure_stock(concurrency: int, turns: int, workdir: Path) -> dict:
     port = free_port()
-    process = _start([str(BIN / "rasa"), "run", "--model", str(stock_bot_model()), "--port", str(port)],
+    process = start_process([str(BIN / "rasa"), "run", "--model", str(stock_bot_model()), "--port", str(port)],
                      workdir / "stock.log", {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                                              "PATH": str(BIN)})
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
         return asyncio.run(load(f"http://127.0.0.1:{port}", concurrency, turns))
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import MODEL, _stop, free_port, running_bot, wait_until_up
+from recovery_support.servers import MODEL, free_port, running_bot, stop_process, wait_until_up
 
 WEB = ROOT / "web"
 
@@ -37,7 +37,7 @@ def serving_web(workdir: Path, rasa_url: str, port: Optional[int] = None) -> Ite
         wait_until_up(f"{url}/widget/widget.js", server, timeout=20)
         yield url
     finally:
-        _stop(server)
+        stop_process(server)
 
 
 @contextmanager

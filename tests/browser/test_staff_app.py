@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import _stop, free_port, wait_until_up
+from recovery_support.servers import free_port, stop_process, wait_until_up
 
 PASSWORD = "a long enough admin password 42"
 PHONE = "714-555-0123"
@@ -57,7 +57,7 @@ def staff_url(tmp_path_factory):
         wait_until_up(f"{url}/healthz", server, timeout=30)
         yield url
     finally:
-        _stop(server)
+        stop_process(server)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import _stop, custom_payloads, free_port, running_bot, texts, wait_until_up
+from recovery_support.servers import custom_payloads, free_port, running_bot, stop_process, texts, wait_until_up
 from tests.e2e.test_crisis_alert import on_call_webhook  # noqa: F401 (a fixture)
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -104,7 +104,7 @@ def alert_worker(workdir: Path, database_url: str, webhook_url: str) -> Iterator
         wait_until_up(f"http://127.0.0.1:{port}/healthz", process, timeout=WAIT_SECONDS)
         yield
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def eventually(read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
