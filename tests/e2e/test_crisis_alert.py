@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import _stop, free_port, wait_until_up
+from recovery_support.servers import free_port, stop_process, wait_until_up
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -51,7 +51,7 @@ def alert_worker(bot, on_call_webhook, tmp_path):
         wait_until_up(f"http://127.0.0.1:{port}/healthz", process, timeout=60)
         yield received
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def test_a_crisis_message_reaches_the_on_call_contact(bot, alert_worker):
