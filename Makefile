@@ -8,12 +8,14 @@ BIN := $(VENV)/bin
 SPACY := build/spacy_pipeline/config.cfg
 MODEL_STAMP := models/.fingerprint
 
-.PHONY: help run test venv spacy model validate pytest browser bench clean
+.PHONY: help run run-replicas test venv spacy model validate pytest packages bench clean
 
 help:
 	@echo "make run     set up, train if the data changed, start the bot (REST + socket.io on :5005, actions on :5055,"
 	@echo "             alert worker on :5056, demo clinic page with the chat widget on http://localhost:8080/demo/,"
 	@echo "             staff app on http://localhost:8090/)"
+	@echo "make run-replicas  the same with two Rasa replicas and two action servers behind nginx, on the local"
+	@echo "             PostgreSQL and Redis (README: Several replicas)"
 	@echo "make test    set up, train if the data changed, validate the data and run every test"
 	@echo "make bench   benchmark the running setup against a stock 'rasa init' bot (prints figures)"
 
@@ -40,14 +42,18 @@ validate: model
 run: model
 	@scripts/run.sh
 
-# Headless Chromium for the widget's browser tests, from Debian's packages (Playwright's own download
-# cannot work here). Needs root, as in CI; elsewhere the browser tests skip and say why.
-browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "note: Chromium is missing and could not be installed (not root): browser tests will be skipped"; }
+run-replicas: model packages
+	@REPLICAS=2 scripts/run.sh
 
-pytest: model browser
+# From Debian's packages: headless Chromium for the browser tests (Playwright's own download cannot work here)
+# and nginx for several replicas. Needs root, as in CI; elsewhere the tests that need them skip and say why.
+PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(wildcard /usr/sbin/nginx),,nginx-light)
+packages:
+	@[ -z "$(strip $(PACKAGES))" ] || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES) >/dev/null; } || \
+	  echo "note: could not install $(PACKAGES) (not root): the tests that need them will be skipped"; }
+
+pytest: model packages
 	$(BIN)/python -m pytest
 
 test: validate pytest

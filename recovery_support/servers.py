@@ -77,7 +77,7 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  enable_selective_domain: true\n'
         + (tracker_store or 'tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n'
                             f'  dialect: sqlite\n  db: "{db_path}"\n')
         + "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"

@@ -9,13 +9,21 @@ ENDPOINTS=${RASA_ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${RASA_CREDENTIALS:-credentials.yml}
 
 $BIN/python -m recovery_support.clinic_check || true
+# REPLICAS=2 (make run-replicas): several Rasa replicas and action servers behind nginx, sharing PostgreSQL and
+# Redis on localhost (README "Several replicas"); otherwise one of each on SQLite.
+REPLICAS=${REPLICAS:-1}
+if [ "$REPLICAS" -gt 1 ]; then
+  DATABASE_URL=${DATABASE_URL:-postgresql://postgres@localhost:5432/postgres}
+fi
 # The project's own tables (conversations, handoffs, staff, audit log); Rasa's events table is Rasa's.
 export DATABASE_URL=${DATABASE_URL:-sqlite:///var/conversations.db}
 $BIN/alembic upgrade head
 
 # One process group: Ctrl-C (or either server dying) takes everything down, leaving nothing half-running.
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
-$BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+if [ "$REPLICAS" -le 1 ]; then
+  $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+fi
 # Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
 $BIN/python -m recovery_support.alerts.worker &
 # Staff app: transcripts, crisis queue, review, exports, writing to a person (create the first admin: see README).
@@ -26,10 +34,16 @@ $BIN/python -m recovery_support.staff.app --port "${STAFF_PORT:-8090}" &
 # The demo clinic page and the chat widget (web/); the widget's origin may call Rasa (socket.io long-polling).
 WEB_PORT=${WEB_PORT:-8080}
 $BIN/python web/serve.py --port "$WEB_PORT" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
-# --cors takes every argument after it, so it comes last.
-$BIN/rasa run --model models/clinic.tar.gz --port "${RASA_PORT:-5005}" \
-  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
-  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
+if [ "$REPLICAS" -gt 1 ]; then
+  $BIN/python -m recovery_support.replicas --replicas "$REPLICAS" --chat-port "${RASA_PORT:-5005}" \
+    --actions-port "${ACTIONS_PORT:-5055}" --database-url "$DATABASE_URL" \
+    --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
+else
+  # --cors takes every argument after it, so it comes last.
+  $BIN/rasa run --model models/clinic.tar.gz --port "${RASA_PORT:-5005}" \
+    --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
+    --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
+fi
 echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io;" \
      "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056;" \
      "demo page with the chat widget on http://localhost:$WEB_PORT/demo/; staff app on http://localhost:${STAFF_PORT:-8090}/"
