@@ -31,6 +31,7 @@ from recovery_support.channels.telegram_render import crisis_text, inline_keyboa
 from recovery_support.channels.telegram_secret import SECRET_HEADER, checked_secret_token, is_authentic
 from recovery_support.channels.telegram_updates import RecentUpdates, callback_query_id, incoming_message
 from recovery_support.channels.telegram_webhook import register_webhook
+from recovery_support.clinic import load_clinic_profile
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +213,11 @@ class TelegramChannel(InputChannel):
                                                  input_channel=self.name(), metadata=self.get_metadata(request)))
             except Exception:
                 logger.exception("Telegram message from chat %s could not be handled", message.sender_id)
+                # Silence is the worst answer here: say so, with the clinic's number and 911.
+                try:
+                    await out_channel.send_text_message(message.sender_id, load_clinic_profile().unavailable_reply())
+                except Exception:
+                    logger.exception("Telegram: the apology for a failed turn could not be sent either")
             return response.text("ok")
 
         return telegram

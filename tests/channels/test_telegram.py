@@ -28,6 +28,7 @@ from recovery_support.channels.telegram_api import DEFAULT_API_BASE_URL
 from recovery_support.channels.telegram_render import callback_data, crisis_text, text_chunks
 from recovery_support.channels.telegram_secret import SECRET_HEADER
 from recovery_support.channels.telegram_updates import typed_text
+from recovery_support.clinic import load_clinic_profile
 from tests.channels.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token"
@@ -286,13 +287,15 @@ async def test_getme_is_never_called_and_a_repeated_update_is_handled_once() -> 
 
 
 @async_test
-async def test_a_failing_turn_is_logged_answered_200_and_the_next_message_works(caplog: Any) -> None:
+async def test_a_failing_turn_is_logged_apologised_for_and_the_next_message_works(caplog: Any) -> None:
     async with telegram_bot() as bot:
         with caplog.at_level(logging.ERROR):
             assert (await bot.post(message_update("boom")))[0] == 200
         assert "could not be handled" in caplog.text and "RuntimeError" in caplog.text
         assert (await bot.post(message_update("still there?")))[0] == 200
-        assert [m["text"] for m in bot.sent()] == ["You said: still there?"]
+        apology, answer = [m["text"] for m in bot.sent()]
+        assert "sorry" in apology.lower() and load_clinic_profile().phone in apology and "911" in apology
+        assert answer == "You said: still there?"
 
 
 @async_test
