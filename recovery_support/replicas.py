@@ -146,7 +146,7 @@ def running_nginx(workdir: Path, chat_port: int, actions_port: int, replicas: Li
 def running_replicas(workdir: Path, replicas: int = 2, chat_port: Optional[int] = None,
                      actions_port: Optional[int] = None, database_url: str = DEFAULT_DATABASE_URL,
                      redis_url: str = DEFAULT_REDIS_URL, model: Path = MODEL,
-                     credentials: Path = ROOT / "credentials.yml", extra_env: Optional[Dict[str, str]] = None,
+                     credentials: Path = ROOT / "credentials.replicas.yml", extra_env: Optional[Dict[str, str]] = None,
                      cors: Optional[List[str]] = None) -> Iterator[Topology]:
     """Start ``replicas`` Rasa servers, as many action servers, and nginx in front of both; stop all after."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "replicas")
     parser.add_argument("--credentials", type=Path, default=Path(os.environ.get("RASA_CREDENTIALS",
-                                                                                ROOT / "credentials.yml")))
+                                                                                ROOT / "credentials.replicas.yml")))
     parser.add_argument("--cors", nargs="*", default=None, help="web page origins allowed to call the chat")
     args = parser.parse_args(argv)
     stopping = []

@@ -7,15 +7,20 @@ Here custom payloads go out as ``{"custom": {...}}``, which the widget reads.
 
 ``POST /webhooks/socketio/staff_message`` lets the staff app write into an open web chat (``{"text": ...,
 "staff": true}`` on the bot event, to the session's room), authorised by a shared secret (``STAFF_RELAY_TOKEN``).
+
+With several servers (replicas), a browser's socket is on one of them, but a reply or a staff message may be emitted
+by another: ``message_queue: redis://...`` in the channel's credentials (or ``SOCKETIO_MESSAGE_QUEUE``) makes every
+emit go through Redis, python-socketio's own multi-server support, so it reaches the socket wherever it is.
 """
 import hmac
 import json
 import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, cast
 
-from rasa.core.channels.channel import UserMessage
+import socketio
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -41,6 +46,26 @@ def staff_token_ok(sent: Optional[str]) -> bool:
     return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
 
 
+# The message queue's URL when the credentials' ``message_queue`` doesn't give it. With neither (the default,
+# `make run`), emits stay in this process as before and no Redis is needed.
+MESSAGE_QUEUE_ENV = "SOCKETIO_MESSAGE_QUEUE"
+# A Redis that doesn't answer must not hold the rest of a turn for the OS's connect timeout (minutes): the
+# local socket has its message already (the manager emits locally first), only other servers would miss it.
+MESSAGE_QUEUE_CONNECT_TIMEOUT_SECONDS = 3
+
+
+def share_emits_through(sio: socketio.AsyncServer, message_queue: Text) -> None:
+    """Makes ``sio`` send its emits through the Redis at ``message_queue``, to its own and other servers' clients.
+
+    Rasa's blueprint builds the AsyncServer itself; until it has served a connection, setting its manager is what
+    ``AsyncServer(client_manager=...)`` does (python-socketio's BaseServer.__init__)."""
+    assert not sio.manager_initialized, "the client manager must be set before the server serves anyone"
+    manager = socketio.AsyncRedisManager(
+        message_queue, redis_options={"socket_connect_timeout": MESSAGE_QUEUE_CONNECT_TIMEOUT_SECONDS})
+    manager.set_server(sio)
+    sio.manager = manager
+
+
 def session_id_or_new(requested: Any) -> Text:
     if isinstance(requested, str) and UNGUESSABLE_ID.match(requested.lower()):
         return requested.lower()
@@ -57,12 +82,24 @@ class ClinicSocketIOInput(SocketIOInput):
     def name(cls) -> Text:
         return "socketio"  # same webhook path and input_channel name as Rasa's
 
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = cast(ClinicSocketIOInput, super().from_credentials(credentials))
+        channel.message_queue = (credentials or {}).get("message_queue") or os.environ.get(MESSAGE_QUEUE_ENV) or None
+        return channel
+
+    def __init__(self, *args: Any, message_queue: Optional[Text] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message_queue = message_queue
+
     def get_output_channel(self) -> Optional[ClinicSocketIOOutput]:
         return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        if self.message_queue:
+            share_emits_through(sio, self.message_queue)
 
         # Registering the same events again replaces Rasa's handlers.
         @sio.on("session_request", namespace=self.namespace)

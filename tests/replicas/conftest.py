@@ -1,10 +1,12 @@
 """Two Rasa replicas and two action servers behind nginx, on a throwaway PostgreSQL database and a Redis of
 their own (the fault tests stop it), started once for the multi-replica tests."""
+import secrets
 import shutil
 import subprocess
 import time
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from pathlib import Path
+from typing import Iterator, List, Optional
 
 import pytest
 import redis
@@ -12,6 +14,18 @@ import redis
 from recovery_support.replicas import find_nginx, running_replicas
 from recovery_support.servers import free_port
 from tests.conftest import POSTGRES_URL, throwaway_postgres_database
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """test_faults.py breaks the shared topology for good (a replica killed, the action servers stopped): its tests
+    go after every other test of this folder, right after the last one, so the topology is still started once."""
+    faults = [item for item in items if item.path == HERE / "test_faults.py"]
+    others = [item for item in items if item.path != HERE / "test_faults.py"]
+    ours = [index for index, item in enumerate(others) if item.path.parent == HERE]
+    cut = ours[-1] + 1 if ours else len(others)
+    items[:] = others[:cut] + faults + others[cut:]
 
 
 class PrivateRedis:
@@ -76,5 +90,6 @@ def topology(tmp_path_factory, redis_server, database_url):
         pytest.skip("nginx is not installed (`make nginx` installs Debian's package as root)")
     workdir = tmp_path_factory.mktemp("replicas")
     with running_replicas(workdir, replicas=2, database_url=database_url, redis_url=redis_server.url,
-                          extra_env={"TRACKER_SPOOL_DIR": str(workdir / "spool")}) as running:
+                          extra_env={"TRACKER_SPOOL_DIR": str(workdir / "spool"),
+                                     "STAFF_RELAY_TOKEN": secrets.token_urlsafe(32)}) as running:
         yield running
