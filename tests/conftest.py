@@ -23,23 +23,31 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
     return None
 
 
+def _admin_running(statement: str):
+    """An AUTOCOMMIT engine on the local PostgreSQL that has run ``statement``; skips the test if unreachable."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(statement))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(error.orig).strip()}")
+    return admin
+
+
 @pytest.fixture
 def postgres_schema_url():
     """A URL on a fresh schema of the local PostgreSQL ``test`` database, dropped afterwards."""
     import sqlalchemy as sa
 
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}, future=True)
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(error.orig).strip()}")
+    admin = _admin_running(f'CREATE SCHEMA "{schema}"')
     try:
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # engines made from it stay in the schema
     finally:
-        with admin.begin() as connection:
+        with admin.connect() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
@@ -50,13 +58,7 @@ def throwaway_postgres_database() -> Iterator[str]:
     import sqlalchemy as sa
 
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(error.orig).strip()}")
+    admin = _admin_running(f'CREATE DATABASE "{name}"')
     try:
         yield name
     finally:
