@@ -3,7 +3,8 @@
 The schema (default ``bench_staff`` in postgresql://postgres@localhost/test) is dropped and recreated: Rasa's
 ``events`` table as Rasa 3.6's SQLTrackerStore makes it (with its sender_id index), every staff table from
 ``alembic upgrade head``, N conversations of --turns turns (user, action, bot, action_listen: four rows each,
-written with COPY), the projector run so ``conversations`` is filled, and a staff admin ``bench``.
+written with COPY), the projector run so ``conversations`` (with the list's intents and search messages) is
+filled, and a staff admin ``bench``.
 
     python benchmarks/seed_conversations.py -n 10000
 """

@@ -38,11 +38,10 @@ def _iso(value: Any) -> Optional[str]:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
-def collect(engine: Engine, f: ConversationFilter, limit: int, search_limit: int) -> Dict[str, Any]:
+def collect(engine: Engine, f: ConversationFilter, limit: int) -> Dict[str, Any]:
     """The conversations matching ``f`` (most recent first, at most ``limit``) with their messages."""
     with Session(engine, future=True) as session:
-        query, _ = filtered_query(session, f, search_limit)
-        rows = session.execute(query.options(selectinload(Conversation.tags))
+        rows = session.execute(filtered_query(f).options(selectinload(Conversation.tags))
                                .order_by(Conversation.last_activity.desc(), Conversation.id.desc())
                                .limit(limit + 1)).scalars().all()
         conversations = []
@@ -77,10 +76,10 @@ def redact_in_place(conversations: List[Dict[str, Any]], redactor: "Redactor") -
             m["text"] = next(redacted)
 
 
-def build_export(engine: Engine, f: ConversationFilter, fmt: str, redactor: Optional["Redactor"], limit: int,
-                 search_limit: int) -> Export:
+def build_export(engine: Engine, f: ConversationFilter, fmt: str, redactor: Optional["Redactor"],
+                 limit: int) -> Export:
     """``redactor`` None means unredacted: the caller has checked the permission."""
-    data = collect(engine, f, limit, search_limit)
+    data = collect(engine, f, limit)
     conversations = data["conversations"]
     if redactor is not None:
         redact_in_place(conversations, redactor)

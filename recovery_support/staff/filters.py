@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from recovery_support.alerts.db import events
+from recovery_support.staff.intents import having_intent
 from recovery_support.staff.models import REVIEW_STATUSES, Conversation, ConversationTag, Tag
+from recovery_support.staff.search import matching
 
 MAX_VALUE_CHARS = 200
 
@@ -92,7 +93,7 @@ def _start_of(day: date) -> datetime:
 
 
 def conditions(f: ConversationFilter) -> List[Any]:
-    """WHERE clauses on ``Conversation`` for everything but the text search (search.py does that)."""
+    """WHERE clauses on ``Conversation``, all on the staff app's own tables (never Rasa's ``events``)."""
     where: List[Any] = []
     if f.date_from:
         where.append(Conversation.last_activity >= _start_of(f.date_from))
@@ -105,8 +106,7 @@ def conditions(f: ConversationFilter) -> List[Any]:
     elif f.crisis == "no":
         where.append(Conversation.crisis.is_(False))
     if f.intent:
-        where.append(sa.exists().where(events.c.sender_id == Conversation.sender_id,
-                                       events.c.type_name == "user", events.c.intent_name == f.intent))
+        where.append(having_intent(f.intent))
     if f.min_fallback:
         where.append(Conversation.fallback_turns >= f.min_fallback)
     if f.review_status:
@@ -114,4 +114,6 @@ def conditions(f: ConversationFilter) -> List[Any]:
     if f.tag:
         where.append(sa.exists().where(ConversationTag.conversation_id == Conversation.id,
                                        ConversationTag.tag_id == Tag.id, Tag.name == f.tag))
+    if f.q:
+        where.append(matching(f.q))
     return where

@@ -6,11 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from recovery_support.alerts.db import events
-from recovery_support.staff.database import has_table
 from recovery_support.staff.filters import ConversationFilter, conditions
+from recovery_support.staff.intents import intent_options
 from recovery_support.staff.models import Conversation, Tag
-from recovery_support.staff.search import search_senders
 
 
 @dataclass
@@ -19,7 +17,6 @@ class ConversationPage:
     total: int
     page: int
     has_next: bool
-    search_truncated: bool = False
 
 
 def row_dict(c: Conversation) -> Dict[str, Any]:
@@ -30,22 +27,15 @@ def row_dict(c: Conversation) -> Dict[str, Any]:
             "tags": [t.name for t in c.tags]}
 
 
-def filtered_query(session: Session, f: ConversationFilter, search_limit: int) -> Any:
-    """The SELECT for ``f`` and whether its text search hit the candidate limit."""
-    query = sa.select(Conversation).where(*conditions(f))
-    truncated = False
-    if f.q:
-        result = search_senders(session, f.q, search_limit)
-        truncated = result.truncated
-        query = query.where(Conversation.sender_id.in_(sorted(result.senders) or [""]))
-    return query, truncated
+def filtered_query(f: ConversationFilter) -> Any:
+    """The conversations matching ``f``, unordered (the list pages them, exports take the newest)."""
+    return sa.select(Conversation).where(*conditions(f))
 
 
-def list_conversations(engine: Engine, f: ConversationFilter, page: int, page_size: int,
-                       search_limit: int) -> ConversationPage:
+def list_conversations(engine: Engine, f: ConversationFilter, page: int, page_size: int) -> ConversationPage:
     page = max(1, page)
     with Session(engine, future=True) as session:
-        query, truncated = filtered_query(session, f, search_limit)
+        query = filtered_query(f)
         total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
         rows = session.execute(
             query.options(selectinload(Conversation.tags))
@@ -53,7 +43,7 @@ def list_conversations(engine: Engine, f: ConversationFilter, page: int, page_si
             .offset((page - 1) * page_size).limit(page_size)
         ).scalars().all()
         return ConversationPage(rows=[row_dict(c) for c in rows], total=total, page=page,
-                                has_next=page * page_size < total, search_truncated=truncated)
+                                has_next=page * page_size < total)
 
 
 def filter_options(engine: Engine) -> Dict[str, List[str]]:
@@ -63,13 +53,7 @@ def filter_options(engine: Engine) -> Dict[str, List[str]]:
             sa.select(Conversation.channel).where(Conversation.channel.isnot(None)).distinct()
             .order_by(Conversation.channel))]
         tags = [r[0] for r in session.execute(sa.select(Tag.name).order_by(Tag.name))]
-        intents: List[str] = []
-        if has_table(engine, "events"):
-            intents = [r[0] for r in session.execute(
-                sa.select(events.c.intent_name).where(events.c.type_name == "user",
-                                                      events.c.intent_name.isnot(None))
-                .distinct().order_by(events.c.intent_name).limit(500))]
-        return {"channels": channels, "tags": tags, "intents": intents}
+        return {"channels": channels, "tags": tags, "intents": intent_options(session)}
 
 
 def conversation_by_id(engine: Engine, conversation_id: int) -> Optional[Dict[str, Any]]:

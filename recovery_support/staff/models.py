@@ -44,6 +44,40 @@ class Conversation(Base):
     tags = relationship("Tag", secondary="conversation_tags", order_by="Tag.name", viewonly=True)
 
 
+class Intent(Base):
+    """An intent name some conversation has had (intents.py): what the list's intent drop-down chooses from."""
+
+    __tablename__ = "intents"
+
+    name = sa.Column(sa.String(255), primary_key=True)
+
+
+class ConversationIntent(Base):
+    """An intent one of the person's messages was read as (intents.py keeps them, from the projector)."""
+
+    __tablename__ = "conversation_intents"
+
+    conversation_id = sa.Column(sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+                                primary_key=True)
+    intent = sa.Column(sa.String(255), sa.ForeignKey("intents.name"), primary_key=True, index=True)
+
+
+class SearchMessage(Base):
+    """One message the person or the bot wrote, as the list's search reads it (search.py keeps and matches them).
+
+    A copy of transcript text, so retention deletes it with the events (retention.py). On PostgreSQL a trigram
+    index serves the search (migration 0004; the models leave it out, schema.py says why).
+    """
+
+    __tablename__ = "search_messages"
+
+    # Rasa's events.id; no foreign key: ``events`` is Rasa's, and a key would stop its rows being deleted.
+    event_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    conversation_id = sa.Column(sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
+                                index=True)
+    text = sa.Column(sa.Text, nullable=False)
+
+
 class Tag(Base):
     __tablename__ = "tags"
 

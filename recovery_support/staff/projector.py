@@ -1,4 +1,5 @@
-"""Projects Rasa's ``events`` into ``conversations``: one row per sender with the figures staff filter on.
+"""Projects Rasa's ``events`` into ``conversations``: one row per sender with the figures staff filter on, and
+its intents (``conversation_intents``) and messages (``search_messages``), so the list never reads ``events``.
 
 Each touched conversation is recomputed from all of its events (not incremented), so reading an event twice,
 retention deleting events, or a late commit never leaves a wrong count. Why the re-read window: PostgreSQL
@@ -18,17 +19,19 @@ from sqlalchemy.orm import Session
 
 from recovery_support.alerts.db import events
 from recovery_support.staff.database import has_table, staff_engine
+from recovery_support.staff.intents import replace_intents
 from recovery_support.staff.models import Conversation, ProjectorCursor, utcnow
+from recovery_support.staff.search import SEARCHED_EVENTS, replace_messages, searchable_messages
 from recovery_support.staff.turns import event_time, group_turns, top_category
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 REREAD_IDS = 500
-# Only user rows need their JSON (text, confidence, channel); bot and action rows are counted by columns.
+# Only user and bot rows need their JSON (text, confidence, channel); action rows are counted by columns.
 _COLUMNS = (events.c.id, events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.intent_name,
             events.c.action_name,
-            sa.case((events.c.type_name == "user", events.c.data), else_=sa.null()).label("data"))
+            sa.case((events.c.type_name.in_(SEARCHED_EVENTS), events.c.data), else_=sa.null()).label("data"))
 
 
 @dataclass
@@ -64,13 +67,15 @@ def _stale_senders(session: Session, low: int, high: int, skip: Set[str]) -> Set
 
 
 def recompute(session: Session, sender_id: str) -> Optional[Conversation]:
-    """Rebuilds one conversation's figures from its events; review fields and status are kept."""
+    """Rebuilds one conversation's figures, intents and search text from its events; review fields and status
+    are kept."""
     rows = session.execute(sa.select(*_COLUMNS).where(events.c.sender_id == sender_id).order_by(events.c.id)).all()
     conversation = session.execute(
         sa.select(Conversation).where(Conversation.sender_id == sender_id)).scalar_one_or_none()
     if not rows:
         return conversation  # retention removed its events; retention removes the row too
-    if conversation is None:
+    new = conversation is None
+    if new:
         conversation = Conversation(sender_id=sender_id)
         session.add(conversation)
     turns = group_turns(rows)
@@ -89,6 +94,11 @@ def recompute(session: Session, sender_id: str) -> Optional[Conversation]:
     conversation.event_count = len(rows)
     conversation.last_event_id = rows[-1].id
     conversation.updated_at = utcnow()
+    session.flush()  # a new conversation gets its id
+    intents = {r.intent_name for r in rows if r.type_name == "user" and r.intent_name}
+    # A new conversation has nothing stored yet: no need to ask what to replace.
+    replace_intents(session, conversation.id, intents, stored=set() if new else None)
+    replace_messages(session, conversation.id, searchable_messages(rows), stored={} if new else None)
     return conversation
 
 

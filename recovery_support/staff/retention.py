@@ -1,10 +1,10 @@
 """Retention: ``python -m recovery_support.staff.retention --older-than-days N [--anonymise] [--dry-run]``.
 
-Conversations whose last activity is older than N days are deleted (their events, notes and tags with them)
-or, with --anonymise, kept without any text or identifier (anonymise.py) for statistics. Either way the
-crisis handoffs of those conversations keep their record of who was alerted and who acknowledged (the
-disclosure record 42 CFR Part 2 asks for) but lose the message text, the sender id and staff notes.
-Every conversation touched gets its own audit entry, plus one for the run.
+Conversations whose last activity is older than N days are deleted (their events, notes, tags and the search's
+copy of their messages with them) or, with --anonymise, kept without any text or identifier (anonymise.py) for
+statistics. Either way the crisis handoffs of those conversations keep their record of who was alerted and who
+acknowledged (the disclosure record 42 CFR Part 2 asks for) but lose the message text, the sender id and staff
+notes. Every conversation touched gets its own audit entry, plus one for the run.
 """
 import argparse
 import logging
@@ -23,7 +23,8 @@ from recovery_support.alerts.models import Handoff, HandoffLog, Outbox
 from recovery_support.staff import audit
 from recovery_support.staff.anonymise import scrub_event
 from recovery_support.staff.database import has_table, staff_engine
-from recovery_support.staff.models import ANONYMISED, Conversation, ConversationTag, Note, utcnow
+from recovery_support.staff.models import (ANONYMISED, Conversation, ConversationIntent, ConversationTag, Note,
+                                           SearchMessage, utcnow)
 from recovery_support.staff.projector import project_all
 
 ACTOR = "retention"
@@ -58,6 +59,8 @@ def _delete(session: Session, conversation: Conversation) -> int:
     _scrub_handoffs(session, conversation.sender_id, f"deleted-conversation-{conversation.id}")
     session.execute(sa.delete(Note).where(Note.conversation_id == conversation.id))
     session.execute(sa.delete(ConversationTag).where(ConversationTag.conversation_id == conversation.id))
+    session.execute(sa.delete(ConversationIntent).where(ConversationIntent.conversation_id == conversation.id))
+    session.execute(sa.delete(SearchMessage).where(SearchMessage.conversation_id == conversation.id))
     session.delete(conversation)
     return removed
 
@@ -71,6 +74,8 @@ def _anonymise(session: Session, conversation: Conversation) -> int:
                         .values(sender_id=pseudonym, data=scrub_event(row.type_name, row.data)))
     _scrub_handoffs(session, conversation.sender_id, pseudonym)
     session.execute(sa.delete(Note).where(Note.conversation_id == conversation.id))
+    # The search's copy of the text goes too; intents stay, like the events' (statistics, the intent filter).
+    session.execute(sa.delete(SearchMessage).where(SearchMessage.conversation_id == conversation.id))
     conversation.sender_id = pseudonym
     conversation.status = ANONYMISED
     conversation.updated_at = utcnow()

@@ -1,24 +1,50 @@
-"""Full-text search over what people and the bot wrote, portable across SQLite and PostgreSQL.
+"""Full-text search over what people and the bot wrote: a case-insensitive substring of one message's text.
 
-Rasa stores each event as JSON text with non-ASCII escaped (``\\u00e9``), so SQL ``LIKE`` on ``data`` narrows
-the candidates (the term as plain text and as JSON-escaped text) and Python then matches the actual message
-text, so JSON keys and intent names never count as hits. Case-insensitive (fully for ASCII, in SQL).
+The projector copies the ``text`` of each user and bot event into ``search_messages`` (``replace_messages``),
+so JSON keys and intent names never count as hits. Texts and search terms go through ``fold``: case-folded in
+Python, so "CAFÉ" finds "café" on SQLite too, and runs of whitespace made one space. The term reaches SQL as a
+bound ``LIKE`` pattern with its wildcards escaped; PostgreSQL answers it from a trigram index (migration 0004),
+SQLite by reading the table. A row per message rather than per conversation: PostgreSQL's statistics skip
+values over 1 kB, and without them it plans the list's page as if the term were rare.
 """
-import json
-from dataclasses import dataclass
-from typing import Set
+from typing import Any, Dict, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from recovery_support.alerts.db import events
+from recovery_support.staff.models import Conversation, SearchMessage
 from recovery_support.staff.turns import load_data
 
+SEARCHED_EVENTS = ("user", "bot")
 
-@dataclass(frozen=True)
-class SearchResult:
-    senders: Set[str]
-    truncated: bool  # more candidates than the limit: the result may be incomplete
+
+def fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def message_text(data: dict) -> str:
+    return data.get("text") if isinstance(data.get("text"), str) else ""
+
+
+def searchable_messages(rows: Iterable[Any]) -> Dict[int, str]:
+    """``events`` rows (id, type_name, data) as ``{event id: folded text}``, messages with no text left out."""
+    folded = ((r.id, fold(message_text(load_data(r.data)))) for r in rows if r.type_name in SEARCHED_EVENTS)
+    return {event_id: text for event_id, text in folded if text}
+
+
+def replace_messages(session: Session, conversation_id: int, messages: Dict[int, str],
+                     stored: Optional[Dict[int, str]] = None) -> None:
+    """Writes only the difference from what is ``stored`` (read if not given): a new turn adds two rows."""
+    if stored is None:
+        stored = dict(session.execute(sa.select(SearchMessage.event_id, SearchMessage.text)
+                                      .where(SearchMessage.conversation_id == conversation_id)).all())
+    stale = [event_id for event_id, text in stored.items() if messages.get(event_id) != text]
+    if stale:
+        session.execute(sa.delete(SearchMessage).where(SearchMessage.event_id.in_(stale)))
+    new = [{"event_id": event_id, "conversation_id": conversation_id, "text": text}
+           for event_id, text in messages.items() if stored.get(event_id) != text]
+    if new:
+        session.execute(sa.insert(SearchMessage), new)
 
 
 def _like(term: str) -> str:
@@ -26,23 +52,10 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def message_text(data: dict) -> str:
-    return data.get("text") if isinstance(data.get("text"), str) else ""
-
-
-def search_senders(session: Session, term: str, limit: int) -> SearchResult:
-    needle = term.strip().lower()
+def matching(term: str) -> Any:
+    """A WHERE clause on ``Conversation``: one of its messages contains ``term``."""
+    needle = fold(term)
     if not needle:
-        return SearchResult(set(), False)
-    json_form = json.dumps(needle)[1:-1].lower()
-    patterns = {_like(needle), _like(json_form)}
-    data = sa.func.lower(events.c.data)
-    rows = session.execute(
-        sa.select(events.c.sender_id, events.c.data)
-        .where(events.c.type_name.in_(("user", "bot")),
-               sa.or_(*(data.like(p, escape="\\") for p in sorted(patterns))))
-        .order_by(events.c.id.desc()).limit(limit + 1)
-    ).all()
-    folded = needle.casefold()
-    senders = {r.sender_id for r in rows[:limit] if folded in message_text(load_data(r.data)).casefold()}
-    return SearchResult(senders, truncated=len(rows) > limit)
+        return sa.false()
+    return Conversation.id.in_(
+        sa.select(SearchMessage.conversation_id).where(SearchMessage.text.like(_like(needle), escape="\\")))

@@ -19,8 +19,6 @@ class Settings:
     preload_redactor: bool = True
     page_size: int = 50
     export_max_conversations: int = 5000
-    # Search reads candidate messages into Python to match text exactly; this bounds one search's work.
-    search_max_candidates: int = 20000
     # Where "Save as test story" appends (default: STAFF_REVIEW_STORIES, else the repository's
     # tests/stories/review_stories/test_from_review.yml); tests point it at a temp file.
     review_stories_path: str = ""

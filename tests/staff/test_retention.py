@@ -8,6 +8,8 @@ from datetime import datetime
 import pytest
 
 from recovery_support.staff.crisis_queue import add_handoff_note
+from recovery_support.staff.filters import parse_filter
+from recovery_support.staff.listing import filter_options, list_conversations
 from recovery_support.staff.projector import project_all
 from recovery_support.staff.retention import apply_retention
 from recovery_support.staff.review import add_note, add_tag
@@ -17,6 +19,10 @@ DAY = 86400.0
 NOW = datetime(2026, 1, 31)
 OLD = (datetime(2025, 12, 1) - datetime(1970, 1, 1)).total_seconds()
 RECENT = (datetime(2026, 1, 30) - datetime(1970, 1, 1)).total_seconds()
+
+
+def senders_matching(engine, term: str) -> list:
+    return [r["id"] for r in list_conversations(engine, parse_filter({"q": term}), 1, 50).rows]
 
 
 def seed(engine):
@@ -44,6 +50,10 @@ def test_delete(any_db):
     assert [r["sender_id"] for r in rows(any_db, "select sender_id from conversations")] == ["recent-person"]
     assert rows(any_db, "select count(*) as n from notes")[0]["n"] == 0
     assert rows(any_db, "select count(*) as n from conversation_tags")[0]["n"] == 0
+    assert {r["conversation_id"] for r in rows(any_db, "select conversation_id from search_messages")} == \
+        {r["id"] for r in rows(any_db, "select id from conversations")}
+    assert rows(any_db, "select count(*) as n from conversation_intents")[0]["n"] == 1  # recent-person's
+    assert filter_options(any_db)["intents"] == ["what_is_detox"]
     handoff = rows(any_db, "select conversation_id, message_text, status from handoffs")[0]
     assert handoff["message_text"] == "[removed by retention]" and "old-person" not in handoff["conversation_id"]
     log = rows(any_db, "select actor, action, detail from handoff_log order by id")
@@ -76,6 +86,12 @@ def test_anonymise(any_db):
     assert user["parse_data"]["crisis"] == {"category": "overdose"} and user["input_channel"] == "telegram"
     assert rows(any_db, "select count(*) as n from notes")[0]["n"] == 0
     assert rows(any_db, "select count(*) as n from conversation_tags")[0]["n"] == 1  # labels stay for statistics
+    # The search's copy of the text goes; the intents stay, as they do in the scrubbed events.
+    assert rows(any_db, "select count(*) as n from search_messages where conversation_id = :i",
+                i=ids["old_id"]) == [{"n": 0}]
+    assert senders_matching(any_db, "pills") == []
+    assert rows(any_db, "select intent from conversation_intents where conversation_id = :i",
+                i=ids["old_id"]) == [{"intent": "crisis_overdose"}]
     assert rows(any_db, "select message_text from handoffs")[0]["message_text"] == "[removed by retention]"
     # The projection still agrees with the events (nothing recounted, nothing lost), and a rerun is a no-op.
     project_all(any_db)

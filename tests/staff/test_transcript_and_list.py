@@ -32,7 +32,7 @@ def senders(engine, **params) -> list:
     from sqlalchemy.orm import Session
     import sqlalchemy as sa
 
-    page = list_conversations(engine, parse_filter(params), 1, 50, 1000)
+    page = list_conversations(engine, parse_filter(params), 1, 50)
     with Session(engine, future=True) as session:
         by_id = dict(session.execute(sa.select(Conversation.id, Conversation.sender_id)).all())
     return sorted(by_id[r["id"]] for r in page.rows)
@@ -68,6 +68,8 @@ def test_search_matches_message_text_only(corpus):
     assert senders(corpus, q="first step") == ["web-detox"]  # the bot's words too
     assert senders(corpus, q="café") == ["unicode"]  # stored JSON-escaped by Rasa
     assert senders(corpus, q="fühle") == ["unicode"]
+    assert senders(corpus, q="CAFÉ") == ["unicode"]  # beyond ASCII too, on SQLite as well
+    assert senders(corpus, q="  FÜHLE   mich ") == ["unicode"]  # runs of whitespace count as one space
     assert senders(corpus, q="100%") == ["percent"]  # LIKE wildcards are literal
     assert senders(corpus, q="u_e") == []  # "_" is not a wildcard ("sure" has no underscore)
     assert senders(corpus, q="sure_thing") == ["percent"]
@@ -75,6 +77,26 @@ def test_search_matches_message_text_only(corpus):
     assert senders(corpus, q="parse_data") == []
     assert senders(corpus, q="what_is_detox") == []
     assert senders(corpus, q="pills", crisis="no") == []
+    # One message at a time: the user's words and the bot's reply after them are two messages.
+    assert senders(corpus, q="detox like?") == ["web-detox"]
+    assert senders(corpus, q="like? detox is") == []
+    assert senders(corpus, q="like?\ndetox") == []
+    # Hostile input is a bound parameter, never SQL.
+    assert senders(corpus, q="'; drop table conversations; --") == []
+    assert len(senders(corpus)) == 5
+
+
+def test_intent_filter_and_options_follow_the_events(corpus):
+    from recovery_support.staff.listing import filter_options
+
+    assert filter_options(corpus)["intents"] == ["chitchat", "crisis_overdose", "nlu_fallback", "what_is_detox"]
+    insert_turn(corpus, "web-detox", "I keep craving", intent="coping_cravings", channel="socketio",
+                timestamp=T0 + 5 * DAY, reply="Cravings pass.")
+    project_all(corpus)
+    assert senders(corpus, intent="coping_cravings") == ["web-detox"]
+    assert senders(corpus, intent="what_is_detox") == ["web-detox"]  # kept: its earlier turn still has it
+    assert senders(corpus, q="cravings pass") == ["web-detox"]
+    assert "coping_cravings" in filter_options(corpus)["intents"]
 
 
 async def test_list_page_paging_and_links(db, users):

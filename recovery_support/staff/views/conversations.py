@@ -30,8 +30,7 @@ def _page_number(request: web.Request) -> int:
 async def conversation_list(request: web.Request) -> web.StreamResponse:
     settings = request.app["settings"]
     f = parse_filter(request.query)
-    page = await run_db(list_conversations, request.app["engine"], f, _page_number(request), settings.page_size,
-                        settings.search_max_candidates)
+    page = await run_db(list_conversations, request.app["engine"], f, _page_number(request), settings.page_size)
     options = await run_db(filter_options, request.app["engine"])
     await log(request, "view_list", "conversations",
               {"filters": f.query_params(), "page": page.page, "shown": [r["id"] for r in page.rows]})

@@ -24,8 +24,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     settings = request.app["settings"]
     f = parse_filter(request.query)
     redactor = None if unredacted else await run_db(request.app["redactor"])
-    result = await run_db(build_export, request.app["engine"], f, fmt, redactor, settings.export_max_conversations,
-                          settings.search_max_candidates)
+    result = await run_db(build_export, request.app["engine"], f, fmt, redactor, settings.export_max_conversations)
     await log(request, "export", "conversations",
               {"format": fmt, "redacted": not unredacted, "filters": f.query_params(),
                "conversations": result.conversations, "messages": result.messages, "truncated": result.truncated})
