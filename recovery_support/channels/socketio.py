@@ -144,6 +144,10 @@ class ClinicSocketIOInput(SocketIOInput):
             if not (isinstance(text, str) and text.strip() and len(text) <= MAX_STAFF_MESSAGE_CHARS):
                 return response.json(
                     {"ok": False, "error": f"text: 1-{MAX_STAFF_MESSAGE_CHARS} characters"}, status=400)
+            # One server knows whether the chat is open; with a message queue the socket may be on another
+            # replica, which this one can't see (python-socketio keeps no shared list), so it sends regardless.
+            if not self.message_queue and not any(sio.manager.get_participants(self.namespace or "/", session_id)):
+                return response.json({"ok": False, "error": "the person's chat window is not open"}, status=409)
             await sio.emit(self.bot_message_evt, {"text": text, "staff": True}, room=session_id,
                            namespace=self.namespace)
             return response.json({"ok": True})

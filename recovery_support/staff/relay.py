@@ -52,7 +52,9 @@ async def _send_socketio(session_id: str, text: str, settings: Any) -> None:
                 except ValueError:
                     body = None
                 if response.status != 200 or not (isinstance(body, dict) and body.get("ok") is True):
-                    raise RelayError(f"the web chat refused the message (HTTP {response.status})")
+                    reason = body.get("error") if isinstance(body, dict) else None
+                    raise RelayError(f"the web chat refused the message (HTTP {response.status}"
+                                     + (f": {reason})" if isinstance(reason, str) else ")"))
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         raise RelayError(f"the web chat could not be reached ({type(error).__name__})") from None
 

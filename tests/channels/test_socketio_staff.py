@@ -36,6 +36,10 @@ class Chat:
         self.channel = channel
         self.url = url
         self.emitted: List[Tuple[str, Any, Dict[str, Any]]] = []
+        self.open = True  # whether the person's chat window is connected to the session's room
+
+    def participants(self, namespace: str, room: str) -> Any:
+        return iter([("sid", "eio-sid")] if self.open else [])
 
     async def emit(self, event: str, data: Any = None, **kwargs: Any) -> None:
         self.emitted.append((event, data, kwargs))
@@ -55,6 +59,7 @@ async def web_chat(monkeypatch: Any, **options: Any) -> AsyncIterator[Chat]:
     async with rasa_app(channel, EchoAgent()) as url:  # type: ignore[arg-type]
         chat = Chat(channel, url)
         monkeypatch.setattr(channel.sio, "emit", chat.emit)
+        monkeypatch.setattr(channel.sio.manager, "get_participants", chat.participants)
         yield chat
 
 
@@ -65,6 +70,14 @@ async def test_good_request_emits_to_the_room(monkeypatch: Any, token: str) -> N
         assert (status, body) == (200, {"ok": True})
         assert chat.emitted == [("bot_uttered", {"text": text, "staff": True},
                                  {"room": SESSION, "namespace": None})]
+
+
+async def test_with_the_chat_window_closed_staff_are_told_it_was_not_sent(monkeypatch: Any, token: str) -> None:
+    async with web_chat(monkeypatch) as chat:
+        chat.open = False
+        status, body = await chat.post({"session_id": SESSION, "text": "are you still there?"}, token)
+        assert (status, body) == (409, {"ok": False, "error": "the person's chat window is not open"})
+        assert chat.emitted == []
 
 
 async def test_namespace_is_the_channels(monkeypatch: Any, token: str) -> None:
