@@ -12,7 +12,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, Tuple
 
 import aiohttp
 
@@ -45,7 +48,9 @@ async def conversation(session: aiohttp.ClientSession, url: str, turns: int, lat
 
 async def load(base_url: str, concurrency: int, turns: int) -> dict:
     url = f"{base_url}/webhooks/rest/webhook"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    # aiohttp holds back requests beyond 100 open connections by default: that queue would count as latency.
+    connector = aiohttp.TCPConnector(limit=max(100, concurrency + 1))
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), connector=connector) as session:
         await conversation(session, url, 3, [], [])  # warm-up: first inference builds TensorFlow graphs
         latencies, errors = [], []
         started = time.perf_counter()
@@ -53,7 +58,8 @@ async def load(base_url: str, concurrency: int, turns: int) -> dict:
         elapsed = time.perf_counter() - started
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000  # noqa: E731
-    return {"messages": len(latencies), "errors": len(errors), "msg_per_s": len(latencies) / elapsed,
+    return {"messages": len(latencies), "errors": len(errors), "error_kinds": Counter(map(str, errors)),
+            "msg_per_s": len(latencies) / elapsed,
             "p50_ms": statistics.median(latencies) * 1000, "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
 
 
@@ -67,16 +73,23 @@ def stock_bot_model() -> Path:
     return sorted(models.glob("*.tar.gz"))[-1]
 
 
-def measure_stock(concurrency: int, turns: int, workdir: Path) -> dict:
+@contextmanager
+def running_stock_bot(workdir: Path) -> Iterator[Tuple[str, subprocess.Popen]]:
+    """The stock bot's Rasa server: its URL and process."""
     port = free_port()
     process = start_process([str(BIN / "rasa"), "run", "--model", str(stock_bot_model()), "--port", str(port)],
                      workdir / "stock.log", {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                                              "PATH": str(BIN)})
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
-        return asyncio.run(load(f"http://127.0.0.1:{port}", concurrency, turns))
+        yield f"http://127.0.0.1:{port}", process
     finally:
         stop_process(process)
+
+
+def measure_stock(concurrency: int, turns: int, workdir: Path) -> dict:
+    with running_stock_bot(workdir) as (url, _):
+        return asyncio.run(load(url, concurrency, turns))
 
 
 def main() -> None:
