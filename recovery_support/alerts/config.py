@@ -143,6 +143,9 @@ class AlertsConfig:
     gap_timeout_seconds: float = 120.0
     database_retry_max_seconds: float = 10.0
     display_timezone: str = "UTC"
+    # With no cursor yet (first start on a database with history), only crisis turns this recent are alerted:
+    # months-old ones would page on-call staff for people who were fine long ago.
+    first_start_lookback_hours: float = 24.0
 
     def group_for(self, kind: str) -> ContactGroup:
         return self.backup if kind == "escalation" else self.on_call
@@ -222,11 +225,18 @@ def load_ack_secret(path: Path = ACK_SECRET_FILE) -> bytes:
     return value.encode("utf-8")
 
 
+def _number(key: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+
+
 def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None) -> AlertsConfig:
     data = dict(data or {})
     allowed = {"on_call", "backup", "escalate_after_seconds", "retry", "poll_interval_seconds", "ack_base_url",
                "http", "send_timeout_seconds", "gap_timeout_seconds", "database_retry_max_seconds",
-               "display_timezone"}
+               "display_timezone", "first_start_lookback_hours"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"alerts config: unknown key(s) {', '.join(unknown)}")
@@ -245,10 +255,12 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
         ack_base_url=str(base_url).rstrip("/") if base_url else None,
         http_host=str(http.get("host", AlertsConfig.http_host)),
         http_port=int(http.get("port", AlertsConfig.http_port)),
-        **{k: float(v) if k.endswith("seconds") else v for k, v in data.items()},
+        **{k: _number(k, v) if k.endswith(("seconds", "hours")) else v for k, v in data.items()},
     )
     if config.poll_interval_seconds <= 0 or config.escalate_after_seconds <= 0:
         raise ConfigError("poll_interval_seconds and escalate_after_seconds must be positive")
+    if not config.first_start_lookback_hours > 0:  # "not >" also refuses NaN
+        raise ConfigError("first_start_lookback_hours must be positive")
     return config
 
 

@@ -7,12 +7,18 @@ Why gaps are watched: PostgreSQL hands out ids when a row is inserted, not when 
 row with id 41 can become visible after row 42 was already read. Every hole below the highest id read is
 re-checked until it fills or ``gap_timeout_seconds`` has passed (a rolled-back insert leaves a hole for good),
 and the saved cursor never moves past the oldest open hole, so a restart re-checks it too. (SQLite has one writer at a time, so it has no such holes.)
+
+Why a first start looks back only so far: with no cursor yet on a database that already holds conversations,
+reading from id 0 would page on-call staff for every crisis ever recorded. Only crisis turns newer than
+``first_start_lookback_hours`` before the worker started are alerted; the older ones are counted in one warning
+(staff see them in the staff app) and the cursor starts after them. A later start has a cursor and reads on from it.
 """
 import json
 import logging
 import time
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
@@ -61,6 +67,16 @@ class ScanState:
         if self.gaps:
             return min(g.low for g in self.gaps) - 1
         return self.scanned
+
+
+@dataclass(frozen=True)
+class SkippedHistory:
+    """The crisis turns a first start did not alert because they are older than the look-back window."""
+
+    count: int
+    oldest: Optional[datetime]
+    newest: Optional[datetime]
+    last_event_id: int  # reading starts after it
 
 
 @dataclass
@@ -126,6 +142,39 @@ def read_events(session: Session, state: ScanState, gap_timeout: float) -> Tuple
     return crisis, ScanState(scanned, tuple(gaps)), more
 
 
+def first_start_state(session: Session, cutoff: float) -> Tuple[ScanState, SkippedHistory]:
+    """Where a worker with no cursor starts reading: after the crisis turns written before ``cutoff`` (epoch).
+
+    Only turns below the first recent crisis turn are skipped: ids and timestamps need not be in the same order,
+    and a recent crisis must never be skipped (an old one above it is alerted, as before). A turn with no
+    timestamp counts as recent. A turn that already has a handoff (the cursor row was lost) was alerted, so it
+    is not counted.
+    """
+    recent = sa.or_(events.c.timestamp.is_(None), events.c.timestamp >= cutoff)
+    first_recent = session.execute(sa.select(sa.func.min(events.c.id)).where(is_crisis(), recent)).scalar()
+    skipped = sa.and_(is_crisis(), events.c.timestamp < cutoff, ~sa.exists().where(Handoff.event_id == events.c.id))
+    if first_recent is not None:
+        skipped = sa.and_(skipped, events.c.id < first_recent)
+    count, oldest, newest, last_id = session.execute(
+        sa.select(sa.func.count(), sa.func.min(events.c.timestamp), sa.func.max(events.c.timestamp),
+                  sa.func.max(events.c.id)).where(skipped)
+    ).one()
+    history = SkippedHistory(int(count), event_time(oldest), event_time(newest), int(last_id or 0))
+    return ScanState(scanned=history.last_event_id), history
+
+
+def warn_about_skipped(history: SkippedHistory, lookback_hours: float) -> None:
+    """Never silent: staff must know these crises exist and where to find them."""
+    if not history.count:
+        return
+    logger.warning(
+        "First start with no alert cursor: %d crisis message(s) older than %g h (written %s to %s UTC) were NOT "
+        "alerted. Staff can review them in the staff app's conversation list with the filter crisis=yes "
+        "(/conversations?crisis=yes). Alerts start with the events after event %d.",
+        history.count, lookback_hours, f"{history.oldest:%Y-%m-%d %H:%M:%S}", f"{history.newest:%Y-%m-%d %H:%M:%S}",
+        history.last_event_id)
+
+
 def parse_event(row: Row) -> Dict[str, Any]:
     """The handoff's fields from one crisis event row; an unreadable JSON body still gives an alert."""
     try:
@@ -156,16 +205,23 @@ class Intake:
         self.config = config
         self.ack_base_url = ack_base_url
         self.clock = clock
+        # The look-back window ends at the start, not at the first read, so a crisis written after the start is
+        # alerted however late the first read succeeds (a database that is down at start, say).
+        started_at = clock().replace(tzinfo=timezone.utc).timestamp()
+        self.first_start_cutoff = started_at - config.first_start_lookback_hours * 3600
         self.state: Optional[ScanState] = None
         self._cursor_saved_at = 0.0
 
     def run_once(self) -> IntakeResult:
         result = IntakeResult()
+        skipped: Optional[SkippedHistory] = None
         with Session(self.engine, future=True) as session, session.begin():
             cursor = session.get(AlertCursor, 1)
             state = self.state
-            if state is None:
-                state = ScanState(scanned=cursor.last_event_id if cursor else 0)
+            if state is None and cursor is not None:
+                state = ScanState(scanned=cursor.last_event_id)
+            elif state is None:
+                state, skipped = first_start_state(session, self.first_start_cutoff)
             rows, new_state, result.more = read_events(session, state, self.config.gap_timeout_seconds)
             if rows:
                 self._create_handoffs(session, rows, result)
@@ -179,6 +235,8 @@ class Intake:
                     cursor.updated_at = self.clock()
                 self._cursor_saved_at = time.monotonic()
         self.state = new_state
+        if skipped is not None:  # after the commit: a pass that is rolled back and run again warns once
+            warn_about_skipped(skipped, self.config.first_start_lookback_hours)
         return result
 
     def _create_handoffs(self, session: Session, rows: List[Row], result: IntakeResult) -> None:

@@ -26,8 +26,8 @@ def create_events_table(engine: Engine) -> None:
 
 
 def insert_event(engine: Engine, *, text: str = "hello", intent: str = "greet", type_name: str = "user",
-                 sender: str = "conv-1", event_id: Optional[int] = None) -> int:
-    data: Dict[str, Any] = {"event": type_name, "timestamp": time.time()}
+                 sender: str = "conv-1", event_id: Optional[int] = None, timestamp: Optional[float] = None) -> int:
+    data: Dict[str, Any] = {"event": type_name, "timestamp": time.time() if timestamp is None else timestamp}
     if type_name == "user":
         data.update(text=text, parse_data={"intent": {"name": intent, "confidence": 1.0}, "text": text})
         if intent.startswith("crisis_"):

@@ -16,6 +16,7 @@ def test_the_shipped_file_loads_with_no_contact_enabled():
     assert config.poll_interval_seconds == 0.5
     assert (config.retry.initial_seconds, config.retry.factor, config.retry.max_seconds) == (1, 2, 60)
     assert config.ack_base_url == "http://localhost:5056" and config.http_port == 5056
+    assert config.first_start_lookback_hours == 24
     text = ALERTS_CONFIG.read_text()
     for example in ("# telegram:", "# email:", "# webhook:", "bot_token_env", "secret_env"):
         assert example in text
@@ -41,10 +42,19 @@ def test_every_channel_parses():
     {"on_call": {"telegram": {}}},
     {"escalate_after": 10},
     {"retry": {"initial_seconds": 0}},
+    {"first_start_lookback_hours": 0},
+    {"first_start_lookback_hours": -24},
+    {"first_start_lookback_hours": "nan"},
+    {"first_start_lookback_hours": "a day"},
 ])
 def test_mistakes_are_errors(data):
     with pytest.raises(ConfigError):
         config_from_dict(data, ack_secret=b"x")
+
+
+def test_first_start_lookback_defaults_to_a_day_and_takes_fractions():
+    assert config_from_dict({}, ack_secret=b"x").first_start_lookback_hours == 24
+    assert config_from_dict({"first_start_lookback_hours": "1.5"}, ack_secret=b"x").first_start_lookback_hours == 1.5
 
 
 def test_backoff_doubles_up_to_the_cap():

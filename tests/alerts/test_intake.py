@@ -1,5 +1,6 @@
 """Intake: crisis rows in ``events`` become exactly one handoff each, with outbox rows, in one transaction."""
 import logging
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -98,9 +99,9 @@ def test_a_failed_transaction_reads_the_events_again(engine, monkeypatch):
 
 def test_unreadable_event_json_still_raises_a_handoff(engine):
     intake = make_intake(engine, on_call=ON_CALL)
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # written now: a first start skips crisis turns older than its window
         connection.execute(sa.text("insert into events (sender_id, type_name, timestamp, intent_name, data) "
-                                   "values ('c', 'user', 1.0, 'crisis_medical', '{not json')"))
+                                   "values ('c', 'user', :now, 'crisis_medical', '{not json')"), {"now": time.time()})
     assert len(intake.run_once().created) == 1
     assert rows(engine, "select category, message_text from handoffs") == [
         {"category": "medical", "message_text": "(the message text could not be read)"}]

@@ -3,6 +3,8 @@
 Also the case SQLite can't produce: a crisis row that commits after a higher id was already read.
 """
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -57,3 +59,13 @@ def test_postgres_late_commit_is_not_lost(pg_engine):
     assert rows(pg_engine, "select conversation_id, message_text from handoffs") == [
         {"conversation_id": "late", "message_text": "goodbye"}]
     assert intake.run_once().created == []
+
+
+def test_postgres_first_start_skips_old_crises_with_a_warning(pg_engine, caplog):
+    create_tables(pg_engine)
+    insert_crisis(pg_engine, "months ago", timestamp=time.time() - 90 * 24 * 3600)
+    recent = insert_crisis(pg_engine, "just now")
+    intake = Intake(pg_engine, fast_config(on_call={"webhook": {"url": "http://127.0.0.1:9/"}}), "http://ack")
+    assert len(intake.run_once().created) == 1
+    assert rows(pg_engine, "select event_id from handoffs") == [{"event_id": recent}]
+    assert any("1 crisis message(s) older than 24 h" in r.getMessage() for r in caplog.records)
