@@ -19,21 +19,32 @@ fi
 export DATABASE_URL=${DATABASE_URL:-sqlite:///var/conversations.db}
 $BIN/alembic upgrade head
 
-# One process group: Ctrl-C (or either server dying) takes everything down, leaving nothing half-running.
+# One process group: Ctrl-C (or the chat server exiting) takes everything down, leaving nothing half-running.
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
+
+# The processes beside the chat server are restarted when they die: the chat (and its crisis replies, which need
+# no action server) must not go down with one of them.
+keep_running() {
+  while true; do
+    "$@" || true
+    echo "run.sh: ${*:1:3} stopped; restarting it in 2 s" >&2
+    sleep 2
+  done
+}
+
 if [ "$REPLICAS" -le 1 ]; then
-  $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+  keep_running $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
 fi
 # Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
-$BIN/python -m recovery_support.alerts.worker &
+keep_running $BIN/python -m recovery_support.alerts.worker &
 # Staff app: transcripts, crisis queue, review, exports, writing to a person (create the first admin: see README).
 # Rasa's socket.io channel and the staff app share this token for staff messages to web chats; a fresh one per run.
 export STAFF_RELAY_TOKEN=${STAFF_RELAY_TOKEN:-$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(32))')}
 export RASA_URL=${RASA_URL:-http://localhost:${RASA_PORT:-5005}}
-$BIN/python -m recovery_support.staff.app --port "${STAFF_PORT:-8090}" &
+keep_running $BIN/python -m recovery_support.staff.app --port "${STAFF_PORT:-8090}" &
 # The demo clinic page and the chat widget (web/); the widget's origin may call Rasa (socket.io long-polling).
 WEB_PORT=${WEB_PORT:-8080}
-$BIN/python web/serve.py --port "$WEB_PORT" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
+keep_running $BIN/python web/serve.py --port "$WEB_PORT" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
 if [ "$REPLICAS" -gt 1 ]; then
   $BIN/python -m recovery_support.replicas --replicas "$REPLICAS" --chat-port "${RASA_PORT:-5005}" \
     --actions-port "${ACTIONS_PORT:-5055}" --database-url "$DATABASE_URL" \
@@ -44,7 +55,8 @@ else
     --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
     --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
 fi
+CHAT_PID=$!
 echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io;" \
      "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056;" \
      "demo page with the chat widget on http://localhost:$WEB_PORT/demo/; staff app on http://localhost:${STAFF_PORT:-8090}/"
-wait -n
+wait "$CHAT_PID"
