@@ -68,6 +68,18 @@ def stop_process(process: Optional[subprocess.Popen]) -> None:
 
 
 @contextmanager
+def serving_process(args: List[str], log: Path, env: Dict[str, str], health_url: str,
+                    timeout: float = 180) -> Iterator[subprocess.Popen]:
+    """``args`` started as ``start_process`` does, once ``health_url`` answers; stopped when the block ends."""
+    process = start_process(args, log, env)
+    try:
+        wait_until_up(health_url, process, timeout)
+        yield process
+    finally:
+        stop_process(process)
+
+
+@contextmanager
 def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
                 rasa_port: Optional[int] = None, tracker_store: Optional[str] = None) -> Iterator[Bot]:
     """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it).

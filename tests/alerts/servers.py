@@ -1,7 +1,6 @@
 """Real servers on 127.0.0.1 ephemeral ports standing in for the outside world: a webhook receiver, the
 Telegram Bot API and (aiosmtpd) an SMTP server."""
 import asyncio
-import socket
 import time
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, AsyncIterator, Dict, Iterator, List
@@ -9,9 +8,8 @@ from typing import Any, AsyncIterator, Dict, Iterator, List
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from recovery_support.servers import free_port
 from tests.local_server import serve  # noqa: F401 (also used by importers of this module)
-
-
 
 
 class WebhookReceiver:
@@ -79,12 +77,6 @@ class FakeTelegram:
         app.router.add_post("/bot{token}/{method}", self.handle)
         async with serve(app) as base:
             yield base
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

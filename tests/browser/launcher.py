@@ -4,7 +4,7 @@ server, and web/serve.py serving the demo page and the widget.
 It is ``running_bot`` with ``--cors`` for the page's origin (socket.io's HTTP long-polling fallback needs it,
 see web/widget/README.md) plus the static server.
 """
-import subprocess
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import MODEL, free_port, running_bot, stop_process, wait_until_up
+from recovery_support.servers import MODEL, free_port, running_bot, serving_process
 
 WEB = ROOT / "web"
 
@@ -28,16 +28,11 @@ class WebStack:
 def serving_web(workdir: Path, rasa_url: str, port: Optional[int] = None) -> Iterator[str]:
     """web/serve.py on a free port, its demo page pointed at ``rasa_url``; yields its base URL."""
     port = port or free_port()
-    server = subprocess.Popen([sys.executable, str(WEB / "serve.py"), "--port", str(port), "--host", "127.0.0.1",
-                               "--rasa-url", rasa_url],
-                              cwd=ROOT, stdout=(workdir / "web.log").open("w"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/widget/widget.js", server, timeout=20)
+    url = f"http://127.0.0.1:{port}"
+    with serving_process([sys.executable, str(WEB / "serve.py"), "--port", str(port), "--host", "127.0.0.1",
+                          "--rasa-url", rasa_url], workdir / "web.log", dict(os.environ),
+                         f"{url}/widget/widget.js", timeout=20):
         yield url
-    finally:
-        stop_process(server)
 
 
 @contextmanager

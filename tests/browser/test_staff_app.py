@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recovery_support.paths import ROOT
-from recovery_support.servers import free_port, stop_process, wait_until_up
+from recovery_support.servers import free_port, serving_process
 
 PASSWORD = "a long enough admin password 42"
 PHONE = "714-555-0123"
@@ -47,17 +47,11 @@ def staff_url(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "recovery_support.staff.create_admin", "boss"], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=60)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "recovery_support.staff.app", "--port", str(port), "--database-url", database_url,
-         "--insecure-cookie"],
-        cwd=ROOT, env=env, stdout=(workdir / "staff.log").open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/healthz", server, timeout=30)
+    url = f"http://127.0.0.1:{port}"
+    with serving_process([sys.executable, "-m", "recovery_support.staff.app", "--port", str(port),
+                          "--database-url", database_url, "--insecure-cookie"],
+                         workdir / "staff.log", env, f"{url}/healthz", timeout=30):
         yield url
-    finally:
-        stop_process(server)
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 import sqlalchemy as sa
 
-from recovery_support.paths import ROOT
-from recovery_support.servers import custom_payloads, free_port, running_bot, stop_process, texts, wait_until_up
+from recovery_support.servers import custom_payloads, free_port, running_bot, serving_process, texts
 from tests.e2e.test_crisis_alert import on_call_webhook  # noqa: F401 (a fixture)
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -97,14 +96,10 @@ def alert_worker(workdir: Path, database_url: str, webhook_url: str) -> Iterator
                       "retry:\n  initial_seconds: 0.2\n  max_seconds: 1\n")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "ALERT_ACK_SECRET": "test-secret"}
-    process = subprocess.Popen([sys.executable, "-m", "recovery_support.alerts.worker", "--config", str(config),
-                                "--port", str(port)], cwd=ROOT, env=env, start_new_session=True,
-                               stdout=(workdir / "worker.log").open("w"), stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, timeout=WAIT_SECONDS)
+    with serving_process([sys.executable, "-m", "recovery_support.alerts.worker", "--config", str(config),
+                          "--port", str(port)], workdir / "worker.log", env, f"http://127.0.0.1:{port}/healthz",
+                         timeout=WAIT_SECONDS):
         yield
-    finally:
-        stop_process(process)
 
 
 def eventually(read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
