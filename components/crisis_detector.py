@@ -1,12 +1,22 @@
 """Rasa NLU component: the last step of the pipeline, so a crisis is recognised before any dialogue policy.
 
-It combines the rule layer (``recovery_support.crisis``, spaCy patterns with negation, idioms and third
-person) with the trained classifier's ranking. A crisis becomes intent ``crisis_<category>`` at confidence
-1.0 plus a ``crisis_category`` entity (which fills the slot); a crisis intent that the rule layer calls a
-look-alike is replaced by the best ordinary intent, so "this withdrawal is killing me" gets its answer.
+It combines the rule layer (``recovery_support.crisis``: spaCy patterns with negation, idioms and third
+person), the semantic classifier on the sentence encoder's vectors (trained here, on the project's own NLU
+examples) and DIET's ranking, with ``recovery_support.crisis.decision.decide``.
+
+- A definite crisis becomes intent ``crisis_<category>`` at confidence 1.0 plus a ``crisis_category`` entity
+  (which fills the slot); the rules in data/rules/crisis.yml answer it from Rasa core.
+- Every message carries ``crisis`` in its parse data: level (crisis, check_in or none), categories, reason and
+  the semantic scores. ``CrisisRiskPolicy`` reads it across the conversation's last turns for check-ins
+  and for risk that only shows over several messages.
+- A crisis intent that the layers call a look-alike is replaced by the best ordinary intent, so "this
+  withdrawal is killing me" gets its answer.
 """
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -15,34 +25,74 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from recovery_support.crisis import CrisisCategory
 from recovery_support.crisis import CrisisDetector as RuleLayer
-from recovery_support.crisis import decide
+from recovery_support.crisis.decision import CRISIS, Thresholds, decide
+from recovery_support.crisis.semantic import NONE, SemanticCrisisClassifier
 from recovery_support.nlp import load_pipeline
+from recovery_support.nlp.encoder import sha256, shared_encoder
+from recovery_support.paths import ROOT
 
 FALLBACK_INTENT = "nlu_fallback"
+WEIGHTS_FILE = "semantic_crisis.npz"
+LOOKALIKES = ROOT / "data" / "crisis" / "lookalikes.yml"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+def lookalike_examples(path: Path = LOOKALIKES) -> List[str]:
+    """Alarming words that are not a crisis: negatives for the semantic classifier (see the file's header)."""
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["lookalikes"])
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CrisisDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # classifier_threshold: a crisis intent from the classifier alone counts at this confidence.
-        # fallback_threshold: keep equal to FallbackClassifier's threshold.
-        return {"classifier_threshold": 0.8, "fallback_threshold": 0.45}
+        # fallback_threshold: keep equal to FallbackClassifier's threshold. The others: decision.Thresholds.
+        defaults = Thresholds()
+        # The look-alikes' digest is part of the config because Rasa's training cache keys a component on its
+        # config and training data, and this file is neither: without it an edit would not retrain.
+        return {"lookalikes_sha256": sha256(LOOKALIKES), "fallback_threshold": 0.45, "semantic_crisis": defaults.semantic_crisis,
+                "semantic_check_in": defaults.semantic_check_in,
+                "semantic_over_lookalike": defaults.semantic_over_lookalike, "second_category": defaults.second_category,
+                "classifier_crisis": defaults.classifier_crisis}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 semantic: Optional[SemanticCrisisClassifier] = None) -> None:
         self.config = {**self.get_default_config(), **config}
+        self.thresholds = Thresholds(**{k: float(self.config[k]) for k in Thresholds.__dataclass_fields__})
+        self.model_storage, self.resource = model_storage, resource
         self.rules = RuleLayer(load_pipeline())
+        self.encoder = shared_encoder()
+        self.semantic = semantic
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CrisisDetector":
-        return cls(config)
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CrisisDetector":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "CrisisDetector":
+        with model_storage.read_from(resource) as directory:
+            with np.load(directory / WEIGHTS_FILE) as arrays:
+                semantic = SemanticCrisisClassifier.from_arrays(dict(arrays))
+        return cls(config, model_storage, resource, semantic)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Crisis intents are their category; every other example (topics, small talk) and every look-alike
+        in data/crisis/lookalikes.yml is ``none``."""
+        texts, labels = [], []
+        for example in training_data.intent_examples:
+            category = CrisisCategory.from_intent(example.get(INTENT) or "")
+            texts.append(example.get(TEXT))
+            labels.append(category.value if category else NONE)
+        lookalikes = lookalike_examples()
+        texts += lookalikes
+        labels += [NONE] * len(lookalikes)
+        self.semantic = SemanticCrisisClassifier.fit(self.encoder.encode_many(texts), labels)
+        with self.model_storage.write_to(self.resource) as directory:
+            np.savez(directory / WEIGHTS_FILE, **self.semantic.to_arrays())
+        return self.resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -56,9 +106,14 @@ class CrisisDetector(GraphComponent):
         text = message.get(TEXT) or ""
         ranking = [(i["name"], float(i["confidence"])) for i in message.get(INTENT_RANKING_KEY) or []]
         ranking = [r for r in ranking if r[0] != FALLBACK_INTENT]
-        verdict = self.rules.detect(text)
-        category = decide(verdict, ranking, self.config["classifier_threshold"])
-        if category is not None:
+        semantic = None
+        if self.semantic is not None and text.strip():
+            encoding = self.encoder.encode(text)
+            semantic = self.semantic.score(encoding.sentence, encoding.windows)
+        decision = decide(self.rules.detect(text), semantic, ranking, self.thresholds)
+        message.set("crisis", decision.as_dict(), add_to_output=True)
+        if decision.level == CRISIS:
+            category = decision.category
             intent = {"name": category.intent, "confidence": 1.0}
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent] + [i for i in message.get(INTENT_RANKING_KEY) or []
@@ -66,14 +121,13 @@ class CrisisDetector(GraphComponent):
             entity = {"entity": "crisis_category", "value": category.value, "start": 0, "end": len(text),
                       "confidence_entity": 1.0, "extractor": self.__class__.__name__}
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
-            message.set("crisis", {"category": category.value, "reason": verdict.reason}, add_to_output=True)
             return
         current = (message.get(INTENT) or {}).get("name") or ""
         if current.startswith("crisis_"):
             message.set(INTENT, self._best_ordinary_intent(ranking), add_to_output=True)
 
     def _best_ordinary_intent(self, ranking: List[tuple]) -> Dict[Text, Any]:
-        for name, confidence in ranking:
+        for name, confidence in sorted(ranking, key=lambda r: -r[1]):
             if not name.startswith("crisis_"):
                 if confidence >= self.config["fallback_threshold"]:
                     return {"name": name, "confidence": confidence}

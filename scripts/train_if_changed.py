@@ -12,14 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "clinic.tar.gz"
 FINGERPRINT = ROOT / "models" / ".fingerprint"
 TRAINING_DATA = ["data/nlu", "data/rules"]
-INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "build/spacy_pipeline"]
+# components/: the trainable crisis layer and the encoder featurizer are part of what the model is made of.
+INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/crisis", "build/spacy_pipeline", "components"]
 
 
 def fingerprint() -> str:
     digest = hashlib.sha256()
     for name in INPUTS:
         path = ROOT / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(ROOT)).encode())
             digest.update(file.read_bytes())

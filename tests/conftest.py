@@ -119,3 +119,12 @@ def parse():
 
     yield _parse
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory):
+    """The Rasa server and the action server, as ``make run`` starts them (SQLite), shared by the session."""
+    from recovery_support.servers import running_bot
+
+    with running_bot(tmp_path_factory.mktemp("bot")) as running:
+        yield running

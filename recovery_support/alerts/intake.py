@@ -36,6 +36,11 @@ from recovery_support.alerts.outbox import queue_deliveries
 logger = logging.getLogger(__name__)
 
 CRISIS_PREFIX = "crisis_"
+# Crisis replies the conversation-level policy gave without a crisis intent on the message (risk that showed
+# over several turns, a check-in, the answer to a check-in) are found by the bot's action instead.
+CRISIS_REPLY_PREFIX = "utter_crisis_"
+CHECK_IN_PREFIX = "utter_check_in_"
+NOT_ALERTING = ("utter_crisis_followup_", "utter_check_in_declined_")
 BATCH_SIZE = 1000
 MAX_BATCHES_PER_PASS = 20  # keeps one transaction short; the next pass goes on at once
 MAX_GAP_RANGES = 50  # past this, holes are checked as one range (a superset: re-reads are harmless)
@@ -43,8 +48,14 @@ CURSOR_FLUSH_SECONDS = 5.0  # without new handoffs the cursor is saved at most t
 
 
 def is_crisis() -> Any:
-    return sa.and_(events.c.type_name == "user",
-                   events.c.intent_name.startswith(CRISIS_PREFIX, autoescape=True))
+    name = events.c.action_name
+    crisis_reply = sa.and_(events.c.type_name == "action",
+                           sa.or_(name.startswith(CRISIS_REPLY_PREFIX, autoescape=True),
+                                  name.startswith(CHECK_IN_PREFIX, autoescape=True)),
+                           *(~name.startswith(prefix, autoescape=True) for prefix in NOT_ALERTING))
+    return sa.or_(sa.and_(events.c.type_name == "user",
+                          events.c.intent_name.startswith(CRISIS_PREFIX, autoescape=True)),
+                  crisis_reply)
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,34 @@ def _gap_filter(gaps: Sequence[Gap]) -> Any:
 
 
 def _is_crisis_row(row: Row) -> bool:
-    return row.type_name == "user" and (row.intent_name or "").startswith(CRISIS_PREFIX)
+    if row.type_name == "user":
+        return (row.intent_name or "").startswith(CRISIS_PREFIX)
+    name = row.action_name or ""
+    return row.type_name == "action" and name.startswith((CRISIS_REPLY_PREFIX, CHECK_IN_PREFIX)) \
+        and not name.startswith(NOT_ALERTING)
+
+
+def turn_message(session: Session, row: Row) -> Optional[Row]:
+    """The user message a crisis reply answered: the conversation's last user event before it."""
+    return session.execute(
+        sa.select(events.c.id, events.c.sender_id, events.c.intent_name, events.c.data, events.c.timestamp)
+        .where(events.c.sender_id == row.sender_id, events.c.type_name == "user", events.c.id < row.id)
+        .order_by(events.c.id.desc()).limit(1)).first()
+
+
+def reply_fields(session: Session, row: Row) -> Optional[Dict[str, Any]]:
+    """A handoff's fields for a crisis reply event, or None when its message already raised one (a crisis
+    intent: the second reply of an intentional overdose belongs to the same handoff)."""
+    message = turn_message(session, row)
+    if message is not None and (message.intent_name or "").startswith(CRISIS_PREFIX):
+        return None
+    name = row.action_name or ""
+    check_in = name.startswith(CHECK_IN_PREFIX)
+    category = name[len(CHECK_IN_PREFIX if check_in else CRISIS_REPLY_PREFIX):]
+    fields = parse_event(message) if message is not None else {"message_text": "", "message_at": None, "reason": ""}
+    return {**fields, "event_id": row.id, "conversation_id": row.sender_id or "", "category": category[:64],
+            "level": "check_in" if check_in else "crisis",
+            "reason": f"{'safety check-in' if check_in else 'crisis reply'} from the conversation's recent turns"}
 
 
 def _remaining(gaps: Sequence[Gap], present: Sequence[int], now: float) -> List[Gap]:
@@ -117,7 +155,8 @@ def read_events(session: Session, state: ScanState, gap_timeout: float) -> Tuple
     now = time.monotonic()
     crisis: List[Row] = []
     # Every id (to see holes) but the JSON only for crisis rows: ordinary turns are the bulk of the table.
-    columns = (events.c.id, events.c.sender_id, events.c.type_name, events.c.intent_name, events.c.timestamp,
+    columns = (events.c.id, events.c.sender_id, events.c.type_name, events.c.intent_name, events.c.action_name,
+               events.c.timestamp,
                sa.case((is_crisis(), events.c.data), else_=sa.null()).label("data"))
     gaps: List[Gap] = []
     if state.gaps:
@@ -246,7 +285,9 @@ class Intake:
             if row.id in known:
                 continue
             known.add(row.id)
-            fields = parse_event(row)
+            fields = parse_event(row) if row.type_name == "user" else reply_fields(session, row)
+            if fields is None:
+                continue
             reason = fields.pop("reason")
             now = self.clock()
             handoff = Handoff(**fields, created_at=now, status="open")

@@ -39,6 +39,7 @@ class AlertMessage:
     message_at: datetime  # when the person wrote it, naive UTC
     created_at: datetime  # when the handoff was recorded, naive UTC
     ack_url: str
+    level: str = "crisis"  # or check_in: the bot asked a safety question about a possible crisis
     escalate_after_seconds: float = 300.0
     display_timezone: str = "UTC"
 
@@ -56,7 +57,8 @@ class AlertMessage:
     @property
     def subject(self) -> str:
         # Never contains user text: a subject line is a header, and headers are where injection happens.
-        prefix = "ESCALATION, NOT ACKNOWLEDGED" if self.kind == "escalation" else "CRISIS ALERT"
+        prefix = "ESCALATION, NOT ACKNOWLEDGED" if self.kind == "escalation" else (
+            "POSSIBLE CRISIS, CHECK-IN" if self.level == "check_in" else "CRISIS ALERT")
         return f"[{prefix}] {self.category_words} (handoff #{self.handoff_id})"
 
     def local_time(self) -> str:
@@ -83,7 +85,8 @@ class AlertMessage:
             self.message_text or "(no text)",
             "-----",
             "",
-            "The bot has already given crisis resources. Please reach out and take over.",
+            "The bot asked a safety question and gave crisis resources. Please review and reach out."
+            if self.level == "check_in" else "The bot has already given crisis resources. Please reach out and take over.",
             f"Acknowledge (so the backup isn't paged): {self.ack_url}",
         ]
         return "\n".join(lines)
@@ -96,6 +99,7 @@ class AlertMessage:
             "kind": self.kind,
             "category": self.category,
             "category_words": self.category_words,
+            "level": self.level,
             "conversation_id": self.conversation_id,
             "message": self.message_text,
             "created_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),

@@ -41,6 +41,8 @@ class Handoff(Base):
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     conversation_id = sa.Column(sa.String(255), nullable=False, index=True)  # Rasa's sender_id
     category = sa.Column(sa.String(64), nullable=False)  # overdose, suicidal, self_harm, medical
+    # crisis: the full crisis reply was given; check_in: a possible crisis got a safety check-in (lower priority)
+    level = sa.Column(sa.String(16), nullable=False, default="crisis", server_default="crisis")
     message_text = sa.Column(sa.Text, nullable=False, default="")
     # Unique: the tracker event that raised it, so reading the same event twice can't create two handoffs.
     event_id = sa.Column(sa.Integer, nullable=False, unique=True)

@@ -16,6 +16,7 @@ def build_message(handoff: Handoff, kind: str, config: AlertsConfig, ack_base_ur
         handoff_id=handoff.id,
         kind=kind,
         category=handoff.category,
+        level=handoff.level or "crisis",
         conversation_id=handoff.conversation_id,
         message_text=truncate(handoff.message_text),
         message_at=handoff.message_at or handoff.created_at,

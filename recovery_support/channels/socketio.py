@@ -26,6 +26,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from recovery_support.channels.never_silent import answer_turn
+
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
 # ids with 128 random bits (32 hex digits, a UUID's form), and hand out a fresh one otherwise.
 UNGUESSABLE_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -124,8 +126,8 @@ class ClinicSocketIOInput(SocketIOInput):
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(UserMessage(str(data.get("message", "")), output, sender_id,
-                                             input_channel=self.name(), metadata=metadata))
+            await answer_turn(on_new_message, UserMessage(str(data.get("message", "")), output, sender_id,
+                                                          input_channel=self.name(), metadata=metadata))
 
         @blueprint.route("/staff_message", methods=["POST"])
         async def staff_message(request: Request) -> HTTPResponse:

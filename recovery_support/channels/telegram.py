@@ -26,12 +26,12 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 
+from recovery_support.channels.never_silent import answer_turn
 from recovery_support.channels.telegram_api import DEFAULT_API_BASE_URL, BotApi, TelegramApiError
 from recovery_support.channels.telegram_render import crisis_text, inline_keyboard, is_crisis, text_chunks
 from recovery_support.channels.telegram_secret import SECRET_HEADER, checked_secret_token, is_authentic
 from recovery_support.channels.telegram_updates import RecentUpdates, callback_query_id, incoming_message
 from recovery_support.channels.telegram_webhook import register_webhook
-from recovery_support.clinic import load_clinic_profile
 
 logger = logging.getLogger(__name__)
 
@@ -208,16 +208,10 @@ class TelegramChannel(InputChannel):
             message = incoming_message(update, self.start_message)
             if message is None:
                 return response.text("ok")
-            try:
-                await on_new_message(UserMessage(message.text, out_channel, message.sender_id,
-                                                 input_channel=self.name(), metadata=self.get_metadata(request)))
-            except Exception:
-                logger.exception("Telegram message from chat %s could not be handled", message.sender_id)
-                # Silence is the worst answer here: say so, with the clinic's number and 911.
-                try:
-                    await out_channel.send_text_message(message.sender_id, load_clinic_profile().unavailable_reply())
-                except Exception:
-                    logger.exception("Telegram: the apology for a failed turn could not be sent either")
+            # A failed turn, or one with nothing to say, gets the apology with the clinic's number, 988 and 911.
+            await answer_turn(on_new_message, UserMessage(message.text, out_channel, message.sender_id,
+                                                          input_channel=self.name(),
+                                                          metadata=self.get_metadata(request)))
             return response.text("ok")
 
         return telegram

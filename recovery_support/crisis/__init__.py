@@ -1,6 +1,9 @@
-"""Crisis detection: a spaCy rule layer that recognises someone in danger, and the rule for combining it
-with the trained classifier (``decide``)."""
+"""Crisis detection: a spaCy rule layer (``detector``), a semantic classifier on sentence-encoder vectors
+(``semantic``), the decision that combines them per message (``decision``) and risk across a conversation
+(``conversation``). No Rasa here."""
 from recovery_support.crisis.category import CrisisCategory, CrisisVerdict, intent_name
-from recovery_support.crisis.detector import CrisisDetector, decide
+from recovery_support.crisis.decision import CHECK_IN, CRISIS, CrisisDecision, Thresholds, decide
+from recovery_support.crisis.detector import CrisisDetector
 
-__all__ = ["CrisisCategory", "CrisisVerdict", "CrisisDetector", "decide", "intent_name"]
+__all__ = ["CHECK_IN", "CRISIS", "CrisisCategory", "CrisisDecision", "CrisisVerdict", "CrisisDetector", "Thresholds",
+           "decide", "intent_name"]

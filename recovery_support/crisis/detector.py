@@ -480,29 +480,3 @@ def _edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
     return rows[len(a)][len(b)]
-
-
-def decide(verdict: CrisisVerdict, ranking: List[Tuple[str, float]],
-           threshold: float = 0.8) -> Optional[CrisisCategory]:
-    """Combine the rule layer with the trained classifier's intent ranking.
-
-    1. The rule layer fired: its category, whatever the classifier says (rules are tuned for recall and
-       can be read by staff; the classifier can miss rare slang).
-    2. Otherwise, if the classifier's top-ranked intent is ``crisis_<category>`` with confidence at
-       least ``threshold`` AND the rules did not recognise the text as a look-alike (idiom, negation,
-       education question, hypothetical, past event): that category. This catches crisis wording the
-       patterns do not know, without letting "this withdrawal is killing me" through.
-    3. Otherwise None: an ordinary message.
-
-    ``ranking`` is a list of (intent name, confidence), as in Rasa's ``intent_ranking``; its order does
-    not matter, the highest confidence is taken as the top intent.
-    """
-    if verdict.category is not None:
-        return verdict.category
-    if not ranking:
-        return None
-    intent, confidence = max(ranking, key=lambda item: item[1])
-    category = CrisisCategory.from_intent(intent)
-    if category is not None and confidence >= threshold and not verdict.lookalike:
-        return category
-    return None

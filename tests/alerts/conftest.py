@@ -26,14 +26,16 @@ def create_events_table(engine: Engine) -> None:
 
 
 def insert_event(engine: Engine, *, text: str = "hello", intent: str = "greet", type_name: str = "user",
-                 sender: str = "conv-1", event_id: Optional[int] = None, timestamp: Optional[float] = None) -> int:
+                 sender: str = "conv-1", event_id: Optional[int] = None, timestamp: Optional[float] = None,
+                 action: Optional[str] = None) -> int:
     data: Dict[str, Any] = {"event": type_name, "timestamp": time.time() if timestamp is None else timestamp}
     if type_name == "user":
         data.update(text=text, parse_data={"intent": {"name": intent, "confidence": 1.0}, "text": text})
         if intent.startswith("crisis_"):
             data["parse_data"]["crisis"] = {"category": intent[len("crisis_"):], "reason": "test"}
     values = dict(sender_id=sender, type_name=type_name, timestamp=data["timestamp"],
-                  intent_name=intent if type_name == "user" else None, data=json.dumps(data))
+                  intent_name=intent if type_name == "user" else None, data=json.dumps(data),
+                  action_name=action if type_name == "action" else None)
     if event_id is not None:
         values["id"] = event_id
     with engine.begin() as connection:

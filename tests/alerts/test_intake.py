@@ -45,6 +45,37 @@ def test_only_crisis_user_messages_become_handoffs(engine):
     assert [r["action"] for r in rows(engine, "select action from handoff_log")] == ["created"]
 
 
+def test_a_check_in_or_a_crisis_seen_over_several_turns_opens_a_handoff_of_its_own_level(engine):
+    """The conversation-level policy answers without a crisis intent on the message: its reply is the signal."""
+    intake = make_intake(engine, on_call=ON_CALL)
+    insert_event(engine, text="what's the point of anything anymore", intent="nlu_fallback", sender="conv-2")
+    check_in = insert_event(engine, type_name="action", action="utter_check_in_suicidal", sender="conv-2")
+    insert_event(engine, text="yeah", intent="affirm", sender="conv-2")
+    crisis = insert_event(engine, type_name="action", action="utter_crisis_suicidal", sender="conv-2")
+    insert_event(engine, text="no", intent="deny", sender="conv-3")
+    insert_event(engine, type_name="action", action="utter_check_in_declined_suicidal", sender="conv-3")
+    insert_event(engine, type_name="action", action="utter_crisis_followup_suicidal", sender="conv-3")
+
+    intake.run_once()
+
+    handoffs = rows(engine, "select event_id, level, category, message_text, conversation_id from handoffs order by id")
+    assert handoffs == [
+        {"event_id": check_in, "level": "check_in", "category": "suicidal",
+         "message_text": "what's the point of anything anymore", "conversation_id": "conv-2"},
+        {"event_id": crisis, "level": "crisis", "category": "suicidal", "message_text": "yeah",
+         "conversation_id": "conv-2"},
+    ]
+
+
+def test_the_crisis_reply_to_a_crisis_message_raises_no_second_handoff(engine):
+    intake = make_intake(engine, on_call=ON_CALL)
+    crisis = insert_crisis(engine, "im taking all my pills tonight so i dont wake up", "overdose")
+    insert_event(engine, type_name="action", action="utter_crisis_overdose")
+    insert_event(engine, type_name="action", action="utter_crisis_suicidal")  # the second category's reply
+    intake.run_once()
+    assert rows(engine, "select event_id, level from handoffs") == [{"event_id": crisis, "level": "crisis"}]
+
+
 def test_polling_twice_and_restarting_creates_one_handoff(engine):
     insert_crisis(engine)
     first = make_intake(engine, on_call=ON_CALL)

@@ -1,4 +1,4 @@
-"""The crisis rule layer on its own: the suite in messages.yml, then focused cases and ``decide``.
+"""The crisis rule layer on its own: the suite in messages.yml, then focused cases.
 
 Run from the repository root: ``python -m pytest tests/crisis -q`` (add ``-s`` to see the report).
 """
@@ -10,7 +10,7 @@ from typing import Dict, List, Set, Tuple
 import pytest
 import yaml
 
-from recovery_support.crisis import CrisisCategory, CrisisDetector, CrisisVerdict, decide, intent_name
+from recovery_support.crisis import CrisisCategory, CrisisDetector, CrisisVerdict, intent_name
 from recovery_support.nlp import load_pipeline
 
 HERE = Path(__file__).resolve().parent
@@ -100,7 +100,8 @@ def test_training_data_covers_each_category() -> None:
     examples = _nlu_examples()
     assert set(examples) == {intent_name(c) for c in CrisisCategory}
     for intent, lines in examples.items():
-        assert 25 <= len(lines) <= 30, (intent, len(lines))
+        # at least 25 each; the semantic classifier weighs classes by their size, so they need not be equal
+        assert 25 <= len(lines) <= 60, (intent, len(lines))
         assert len(set(map(_normalise, lines))) == len(lines), f"duplicate examples in {intent}"
 
 
@@ -237,32 +238,6 @@ def test_intent_names() -> None:
     assert CrisisCategory.from_intent("crisis_self_harm") is H
     assert CrisisCategory.from_intent("ask_detox_length") is None
     assert CrisisCategory.from_intent("crisis_unknown") is None
-
-
-# ---------------------------------------------------------------------- decide: rules + classifier
-RULE_HIT = CrisisVerdict(O, "overdose: not_breathing", False)
-NOTHING = CrisisVerdict(None, "", False)
-LOOKALIKE = CrisisVerdict(None, "look-alike: idiom killing_me", True)
-
-
-@pytest.mark.parametrize("verdict, ranking, expected", [
-    (RULE_HIT, [("greet", 0.99)], O),  # the rules win whatever the classifier says
-    (RULE_HIT, [], O),
-    (NOTHING, [("crisis_suicidal", 0.91), ("greet", 0.05)], S),  # a crisis the rules do not know
-    (NOTHING, [("greet", 0.05), ("crisis_medical", 0.85)], M),  # order of the ranking does not matter
-    (NOTHING, [("crisis_suicidal", 0.79), ("greet", 0.2)], None),  # below the threshold
-    (LOOKALIKE, [("crisis_suicidal", 0.97)], None),  # "this withdrawal is killing me"
-    (NOTHING, [("ask_detox_length", 0.95), ("crisis_overdose", 0.04)], None),  # top intent is not a crisis
-    (NOTHING, [], None),
-])
-def test_decide(verdict: CrisisVerdict, ranking: List[Tuple[str, float]], expected: object) -> None:
-    assert decide(verdict, ranking) == expected
-
-
-def test_decide_threshold_is_inclusive_and_adjustable() -> None:
-    assert decide(NOTHING, [("crisis_overdose", 0.8)]) is O
-    assert decide(NOTHING, [("crisis_overdose", 0.6)], threshold=0.5) is O
-    assert decide(NOTHING, [("crisis_overdose", 0.6)], threshold=0.7) is None
 
 
 def test_too_many_of_my_pills_is_an_overdose(detector):

@@ -6,6 +6,8 @@ import uuid
 import pytest
 import yaml
 
+from recovery_support.clinic import load_clinic_profile
+
 from recovery_support.paths import ROOT
 from recovery_support.servers import custom_payloads, texts
 
@@ -116,6 +118,12 @@ def test_a_look_alike_gets_its_ordinary_answer(bot, text):
     assert texts(replies)
 
 
+def test_an_ordinary_question_with_the_action_server_killed_gets_an_apology_not_silence(bot_without_actions):
+    replies = bot_without_actions.send("how long does withdrawal last")
+    text = texts(replies)
+    assert "sorry" in text.lower() and load_clinic_profile().phone in text and "988" in text and "911" in text
+
+
 def test_crisis_reply_arrives_with_the_action_server_down(bot_without_actions):
     replies = bot_without_actions.send("my friend overdosed and isnt breathing")
     assert "911" in texts(replies) and "naloxone" in texts(replies).lower()
@@ -139,8 +147,35 @@ def test_after_a_disclosure_a_retraction_still_gets_a_check_in(bot):
     sender = uuid.uuid4().hex
     bot.send("sometimes i think everyone would be better off if i was dead", sender)
     replies = bot.send("jk lol", sender)
-    assert "988" in texts(replies)
-    assert custom_payloads(replies) and custom_payloads(replies)[0].get("followup") is True
+    assert "988" in texts(replies) and "ending your life" in texts(replies)
+    assert custom_payloads(replies) and custom_payloads(replies)[0]["level"] == "check_in"
+    assert custom_payloads(replies)[0]["category"] == "suicidal"
+
+
+def test_yes_to_the_check_in_gets_the_full_crisis_reply(bot):
+    sender = uuid.uuid4().hex
+    bot.send("i want to die", sender)
+    bot.send("lol just kidding", sender)
+    replies = bot.send("yeah honestly", sender)
+    payloads = custom_payloads(replies)
+    assert payloads and payloads[0]["category"] == "suicidal" and "level" not in payloads[0]
+    assert "988" in texts(replies) and "741741" in texts(replies)
+
+
+def test_no_to_the_check_in_gets_relief_and_the_conversation_goes_on(bot):
+    sender = uuid.uuid4().hex
+    bot.send("i want to die", sender)
+    bot.send("jk", sender)
+    replies = bot.send("no", sender)
+    assert not custom_payloads(replies) and "988" in texts(replies) and "glad" in texts(replies)
+    assert "24" in texts(bot.send("how long does withdrawal last", sender))
+
+
+def test_an_intentional_overdose_gets_911_and_naloxone_first_then_988(bot):
+    replies = bot.send("i'm going to take all my pills tonight so i don't wake up")
+    categories = [p["category"] for p in custom_payloads(replies)]
+    assert categories == ["overdose", "suicidal"], categories
+    assert "911" in texts(replies) and "naloxone" in texts(replies).lower() and "988" in texts(replies)
 
 
 def test_a_question_after_a_crisis_is_still_answered(bot):

@@ -1,0 +1,46 @@
+"""No turn ends in silence: when a turn sent the person nothing, they get the clinic's apology.
+
+A turn can end with no reply without any exception reaching the channel: Rasa logs a failed or timed-out call
+to the action server and goes on with nothing to say. So each channel hands the turn to ``answer_turn``,
+which watches the output channel and, when nothing went out (or the turn raised), sends the apology with the
+clinic's number, 988 and 911. Crisis replies come from Rasa core and are not affected.
+"""
+import logging
+from typing import Any, Awaitable, Callable, Dict, Text
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from recovery_support.clinic import load_clinic_profile
+
+logger = logging.getLogger(__name__)
+
+
+class WatchedOutputChannel(OutputChannel):
+    """Passes every bot message on to the real channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> Text:  # the NLG picks channel-specific responses by this name
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+
+async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    watched = WatchedOutputChannel(message.output_channel)
+    message.output_channel = watched
+    try:
+        await on_new_message(message)
+    except Exception:
+        logger.exception("A turn of conversation %s failed", message.sender_id)
+    if watched.sent:
+        return
+    logger.warning("A turn of conversation %s sent nothing: sending the apology", message.sender_id)
+    try:
+        await watched.inner.send_text_message(message.sender_id, load_clinic_profile().unavailable_reply())
+    except Exception:
+        logger.exception("The apology to conversation %s could not be sent either", message.sender_id)

@@ -1,0 +1,85 @@
+"""The crisis decision for one message: rules, the semantic classifier and the intent classifier together.
+
+Any strong signal makes a crisis; a weaker one makes a safety check-in. The rule layer's look-alike verdict
+(negation, idiom, education, past event) may turn a semantic signal into a check-in, never into silence on its
+own: a wrong check-in costs a moment of the person's time, a missed crisis can cost a life.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from recovery_support.crisis.category import PRECEDENCE, CrisisCategory, CrisisVerdict
+from recovery_support.crisis.semantic import SemanticScores
+
+CRISIS = "crisis"
+CHECK_IN = "check_in"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    semantic_crisis: float = 0.7    # the encoder alone makes a crisis
+    semantic_check_in: float = 0.35  # the encoder alone makes a check-in
+    semantic_over_lookalike: float = 0.9  # the encoder beside a look-alike still makes a check-in
+    second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
+    classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
+
+
+@dataclass(frozen=True)
+class CrisisDecision:
+    level: Optional[str]  # CRISIS, CHECK_IN or None
+    categories: Tuple[CrisisCategory, ...] = ()
+    reason: str = ""
+    scores: Dict[str, float] = field(default_factory=dict)
+    lookalike: bool = False  # the rule layer explained the alarming words away (kept for review and tuning)
+
+    @property
+    def category(self) -> Optional[CrisisCategory]:
+        return self.categories[0] if self.categories else None
+
+    def as_dict(self) -> Dict[str, object]:
+        """What goes into the message's parse data (and from there to the policy, the tracker and staff)."""
+        return {"level": self.level, "category": self.category.value if self.category else None,
+                "categories": [c.value for c in self.categories], "reason": self.reason, "scores": self.scores,
+                "lookalike": self.lookalike}
+
+
+def ordered(categories: Sequence[CrisisCategory]) -> Tuple[CrisisCategory, ...]:
+    """Most time-critical first, each once."""
+    return tuple(c for c in PRECEDENCE if c in set(categories))
+
+
+def decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
+           thresholds: Thresholds = Thresholds()) -> CrisisDecision:
+    """``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order."""
+    scores = semantic.as_dict() if semantic else {}
+    decision = _decide(verdict, semantic, ranking, thresholds, scores)
+    return CrisisDecision(decision.level, decision.categories, decision.reason, scores, verdict.lookalike)
+
+
+def _decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
+            thresholds: Thresholds, scores: Dict[str, float]) -> CrisisDecision:
+    top, top_p = semantic.top() if semantic else (None, 0.0)
+
+    def with_second(first: CrisisCategory, reason: str) -> CrisisDecision:
+        extra = semantic.above(thresholds.second_category) if semantic else []
+        # An overdose that may be on purpose also needs 988; a plan to die with drugs also needs 911.
+        pairs = {(CrisisCategory.OVERDOSE, CrisisCategory.SUICIDAL), (CrisisCategory.SUICIDAL, CrisisCategory.OVERDOSE)}
+        second = [c for c in extra if (first, c) in pairs]
+        return CrisisDecision(CRISIS, ordered([first, *second]), reason, scores)
+
+    if verdict.category is not None:
+        return with_second(verdict.category, f"rule: {verdict.reason}")
+    if top is not None and top_p >= thresholds.semantic_crisis:
+        if verdict.lookalike:
+            if top_p < thresholds.semantic_over_lookalike:
+                return CrisisDecision(None, (), verdict.reason, scores)
+            return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f} beside look-alike: {verdict.reason}",
+                                  scores)
+        return with_second(top, f"semantic {top_p:.2f}")
+    if ranking and not verdict.lookalike:
+        intent, confidence = max(ranking, key=lambda item: item[1])
+        category = CrisisCategory.from_intent(intent)
+        if category is not None and confidence >= thresholds.classifier_crisis:
+            return with_second(category, f"classifier {confidence:.2f}")
+    if top is not None and top_p >= thresholds.semantic_check_in and not verdict.lookalike:
+        return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f}", scores)
+    return CrisisDecision(None, (), verdict.reason, scores)

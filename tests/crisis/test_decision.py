@@ -1,0 +1,44 @@
+"""The per-message decision: rules, semantic classifier and DIET's ranking together (decision.py)."""
+from typing import List, Optional, Tuple
+
+import pytest
+
+from recovery_support.crisis import CHECK_IN, CRISIS, CrisisCategory, CrisisVerdict, decide
+from recovery_support.crisis.semantic import SemanticScores
+
+O, S, H, M = CrisisCategory.OVERDOSE, CrisisCategory.SUICIDAL, CrisisCategory.SELF_HARM, CrisisCategory.MEDICAL
+RULE_HIT = CrisisVerdict(O, "overdose: not_breathing", False)
+NOTHING = CrisisVerdict(None, "", False)
+LOOKALIKE = CrisisVerdict(None, "look-alike: idiom killing_me", True)
+
+
+def scores(**values: float) -> SemanticScores:
+    return SemanticScores({c: values.get(c.value, 0.0) for c in CrisisCategory})
+
+
+@pytest.mark.parametrize("verdict, semantic, ranking, level, categories", [
+    (RULE_HIT, None, [("greet", 0.99)], CRISIS, (O,)),  # the rules win whatever the classifiers say
+    (NOTHING, scores(suicidal=0.9), [("greet", 0.9)], CRISIS, (S,)),  # wording the rules do not know
+    (NOTHING, scores(medical=0.5), [], CHECK_IN, (M,)),  # possible: a check-in
+    (NOTHING, scores(medical=0.2), [], None, ()),  # nothing
+    (LOOKALIKE, scores(suicidal=0.95), [], CHECK_IN, (S,)),  # a look-alike never silences a strong signal
+    (LOOKALIKE, scores(suicidal=0.5), [], None, ()),  # ... but it does explain a weak one
+    (LOOKALIKE, None, [("crisis_suicidal", 0.97)], None, ()),  # "this withdrawal is killing me"
+    (NOTHING, None, [("greet", 0.05), ("crisis_medical", 0.85)], CRISIS, (M,)),  # DIET alone, any order
+    (NOTHING, None, [("crisis_suicidal", 0.79)], None, ()),
+    # an overdose that may be on purpose: 911 first, then 988
+    (RULE_HIT, scores(overdose=0.6, suicidal=0.4), [], CRISIS, (O, S)),
+    (NOTHING, scores(suicidal=0.8, overdose=0.35), [], CRISIS, (O, S)),
+    # a second category only where both are needed (self-harm beside an overdose is not asked for twice)
+    (RULE_HIT, scores(self_harm=0.5), [], CRISIS, (O,)),
+])
+def test_decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
+                level: Optional[str], categories: tuple) -> None:
+    decision = decide(verdict, semantic, ranking)
+    assert (decision.level, decision.categories) == (level, categories), decision.reason
+
+
+def test_the_decision_in_the_parse_data_names_its_reason_and_scores() -> None:
+    data = decide(NOTHING, scores(suicidal=0.9), []).as_dict()
+    assert data["level"] == CRISIS and data["category"] == "suicidal" and data["categories"] == ["suicidal"]
+    assert "semantic" in data["reason"] and data["scores"]["suicidal"] == 0.9
