@@ -1,6 +1,6 @@
 """action_answer: replies from the knowledge base. The choice of reply is made in recovery_support."""
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -20,10 +20,10 @@ def answerer() -> Answerer:
     return Answerer(kb, TopicSearch(kb, load_pipeline()), load_clinic_profile())
 
 
-def nlu_guess(message: Dict[Text, Any]) -> Optional[Text]:
-    """The classifier's best real intent, also when the FallbackClassifier replaced it with nlu_fallback."""
-    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
-    return ranking[0]["name"] if ranking else None
+def diet_ranking(message: Dict[Text, Any]) -> Dict[Text, float]:
+    """The classifier's probability per intent, also when the FallbackClassifier replaced the top one."""
+    return {i["name"]: float(i.get("confidence") or 0.0) for i in message.get("intent_ranking") or []
+            if i.get("name") and i.get("name") != "nlu_fallback"}
 
 
 def semantic_matches(message: Dict[Text, Any]) -> List[Match]:
@@ -41,8 +41,8 @@ class ActionAnswer(Action):
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"), nlu_guess(message),
-                                 semantic_matches(message))
+        reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"),
+                                 semantic=semantic_matches(message), ranking=diet_ranking(message))
         # answer_kind stays in the tracker (bot event metadata) for staff review of clarify/redirect turns;
         # output channels send only text and buttons.
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons, answer_kind=reply.kind)

@@ -36,6 +36,9 @@ from recovery_support.paths import ROOT
 FALLBACK_INTENT = "nlu_fallback"
 WEIGHTS_FILE = "semantic_crisis.npz"
 LOOKALIKES = ROOT / "data" / "crisis" / "lookalikes.yml"
+MIN_WORDS_FOR_SEMANTIC = 2
+# A look-alike teaches more than an ordinary topic question: it sits right beside a crisis in meaning.
+LOOKALIKE_WEIGHT = 3.0
 
 
 def lookalike_examples(path: Path = LOOKALIKES) -> List[str]:
@@ -53,7 +56,7 @@ class CrisisDetector(GraphComponent):
         # config and training data, and this file is neither: without it an edit would not retrain.
         return {"lookalikes_sha256": sha256(LOOKALIKES), "fallback_threshold": 0.45, "semantic_crisis": defaults.semantic_crisis,
                 "semantic_check_in": defaults.semantic_check_in,
-                "semantic_over_lookalike": defaults.semantic_over_lookalike, "second_category": defaults.second_category,
+                "second_category": defaults.second_category,
                 "classifier_crisis": defaults.classifier_crisis}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -87,9 +90,10 @@ class CrisisDetector(GraphComponent):
             texts.append(example.get(TEXT))
             labels.append(category.value if category else NONE)
         lookalikes = lookalike_examples()
+        weights = [1.0] * len(texts) + [LOOKALIKE_WEIGHT] * len(lookalikes)
         texts += lookalikes
         labels += [NONE] * len(lookalikes)
-        self.semantic = SemanticCrisisClassifier.fit(self.encoder.encode_many(texts), labels)
+        self.semantic = SemanticCrisisClassifier.fit(self.encoder.encode_many(texts), labels, weights)
         with self.model_storage.write_to(self.resource) as directory:
             np.savez(directory / WEIGHTS_FILE, **self.semantic.to_arrays())
         return self.resource
@@ -106,11 +110,16 @@ class CrisisDetector(GraphComponent):
         text = message.get(TEXT) or ""
         ranking = [(i["name"], float(i["confidence"])) for i in message.get(INTENT_RANKING_KEY) or []]
         ranking = [r for r in ranking if r[0] != FALLBACK_INTENT]
+        verdict = self.rules.detect(text)
+        # What a look-alike explains ("I haven't cut in years") is not read again by the semantic layer.
+        readable = verdict.unexplained_text(text) if verdict.lookalike else text
         semantic = None
-        if self.semantic is not None and text.strip():
-            encoding = self.encoder.encode(text)
+        # One token ("kkkkkkk", an emoji) gives the encoder nothing to read: its scores there are noise. The
+        # rule layer still reads such messages ("kms").
+        if self.semantic is not None and len(readable.split()) >= MIN_WORDS_FOR_SEMANTIC:
+            encoding = self.encoder.encode(readable)
             semantic = self.semantic.score(encoding.sentence, encoding.windows)
-        decision = decide(self.rules.detect(text), semantic, ranking, self.thresholds)
+        decision = decide(verdict, semantic, ranking, self.thresholds)
         message.set("crisis", decision.as_dict(), add_to_output=True)
         if decision.level == CRISIS:
             category = decision.category

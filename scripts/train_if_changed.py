@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "clinic.tar.gz"
 FINGERPRINT = ROOT / "models" / ".fingerprint"
 TRAINING_DATA = ["data/nlu", "data/rules"]
-# components/: the trainable crisis layer and the encoder featurizer are part of what the model is made of.
-INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/crisis", "build/spacy_pipeline", "components"]
+# components/ and the library code they train with (crisis layer, encoder) are part of what the model is made of.
+INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/crisis", "build/spacy_pipeline", "components",
+          "recovery_support/crisis", "recovery_support/nlp"]
 
 
 def fingerprint() -> str:

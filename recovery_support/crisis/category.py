@@ -1,7 +1,7 @@
 """What the crisis layer can conclude about one message: a category (or none) and why."""
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import Optional, Tuple
 
 
 class CrisisCategory(str, Enum):
@@ -53,6 +53,17 @@ class CrisisVerdict:
     category: Optional[CrisisCategory]
     reason: str = ""
     lookalike: bool = False
+    # character spans of the sentences the look-alike explains: the semantic layer still reads the rest
+    explained: Tuple[Tuple[int, int], ...] = ()
+
+    def unexplained_text(self, text: str) -> str:
+        """The message without the sentences the look-alike explains."""
+        kept, at = [], 0
+        for start, end in self.explained:
+            kept.append(text[at:start])
+            at = end
+        kept.append(text[at:])
+        return " ".join(part.strip() for part in kept if part.strip())
 
     @property
     def is_crisis(self) -> bool:

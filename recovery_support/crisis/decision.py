@@ -1,8 +1,10 @@
 """The crisis decision for one message: rules, the semantic classifier and the intent classifier together.
 
-Any strong signal makes a crisis; a weaker one makes a safety check-in. The rule layer's look-alike verdict
-(negation, idiom, education, past event) may turn a semantic signal into a check-in, never into silence on its
-own: a wrong check-in costs a moment of the person's time, a missed crisis can cost a life.
+Any strong signal makes a crisis; a weaker one makes a safety check-in: a wrong check-in costs a moment of the
+person's time, a missed crisis can cost a life. The rule layer's look-alike verdict (negation, idiom, education,
+past event) explains the sentences it matched and no more: the semantic classifier reads the rest of the
+message (``CrisisVerdict.unexplained_text``), so "my back is killing me. honestly i dont want to wake up" is
+still a crisis. DIET read the whole message, so a look-alike does veto DIET's crisis intent.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -17,8 +19,7 @@ CHECK_IN = "check_in"
 @dataclass(frozen=True)
 class Thresholds:
     semantic_crisis: float = 0.7    # the encoder alone makes a crisis
-    semantic_check_in: float = 0.35  # the encoder alone makes a check-in
-    semantic_over_lookalike: float = 0.9  # the encoder beside a look-alike still makes a check-in
+    semantic_check_in: float = 0.5  # the encoder alone makes a check-in
     second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
     classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
 
@@ -49,7 +50,8 @@ def ordered(categories: Sequence[CrisisCategory]) -> Tuple[CrisisCategory, ...]:
 
 def decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
            thresholds: Thresholds = Thresholds()) -> CrisisDecision:
-    """``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order."""
+    """``semantic``: scored on the text the look-alike does not explain (None when nothing is left);
+    ``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order."""
     scores = semantic.as_dict() if semantic else {}
     decision = _decide(verdict, semantic, ranking, thresholds, scores)
     return CrisisDecision(decision.level, decision.categories, decision.reason, scores, verdict.lookalike)
@@ -69,17 +71,13 @@ def _decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking:
     if verdict.category is not None:
         return with_second(verdict.category, f"rule: {verdict.reason}")
     if top is not None and top_p >= thresholds.semantic_crisis:
-        if verdict.lookalike:
-            if top_p < thresholds.semantic_over_lookalike:
-                return CrisisDecision(None, (), verdict.reason, scores)
-            return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f} beside look-alike: {verdict.reason}",
-                                  scores)
-        return with_second(top, f"semantic {top_p:.2f}")
+        beside = f" beside {verdict.reason}" if verdict.lookalike else ""
+        return with_second(top, f"semantic {top_p:.2f}{beside}")
     if ranking and not verdict.lookalike:
         intent, confidence = max(ranking, key=lambda item: item[1])
         category = CrisisCategory.from_intent(intent)
         if category is not None and confidence >= thresholds.classifier_crisis:
             return with_second(category, f"classifier {confidence:.2f}")
-    if top is not None and top_p >= thresholds.semantic_check_in and not verdict.lookalike:
+    if top is not None and top_p >= thresholds.semantic_check_in:
         return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f}", scores)
     return CrisisDecision(None, (), verdict.reason, scores)

@@ -138,12 +138,14 @@ class CrisisDetector:
         candidates = self._resolve_overlaps(self._candidates(doc, layout, cues))
         fired: List[_Candidate] = []
         explained: List[str] = []
+        explained_at: List[int] = []  # a token of each explained phrase: its sentence is what it explains
         for cand in candidates:
             why = self._explain_away(cand, doc, layout, cues, idioms, times)
             if why is None:
                 fired.append(cand)
             else:
                 explained.append(f"{why} ({cand.pattern.name} \"{doc[cand.start:cand.end].text}\")")
+                explained_at.append(cand.start)
 
         if fired:
             best = min(fired, key=lambda c: (PRECEDENCE.index(c.category), c.start))
@@ -152,12 +154,15 @@ class CrisisDetector:
                 reason += " (retraction ignored: a disclosure stands even when taken back)"
             return CrisisVerdict(best.category, reason, False)
         if explained:
-            return CrisisVerdict(None, "look-alike: " + explained[0], True)
+            return CrisisVerdict(None, "look-alike: " + explained[0], True, _sentence_spans(doc, layout, explained_at))
         if idioms:
             name, start, end = idioms[0]
-            return CrisisVerdict(None, f"look-alike: idiom {name} \"{doc[start:end].text}\"", True)
-        if self._education_question(doc, layout):
-            return CrisisVerdict(None, "look-alike: question about a crisis topic", True)
+            return CrisisVerdict(None, f"look-alike: idiom {name} \"{doc[start:end].text}\"", True,
+                                 _sentence_spans(doc, layout, [s for _, s, _ in idioms]))
+        question_at = self._education_question(doc, layout)
+        if question_at is not None:
+            return CrisisVerdict(None, "look-alike: question about a crisis topic", True,
+                                 _sentence_spans(doc, layout, [question_at]))
         return CrisisVerdict(None, "", False)
 
     # ------------------------------------------------------------------ parsing
@@ -326,13 +331,22 @@ class CrisisDetector:
             return "past event"
         return None
 
-    def _education_question(self, doc: Doc, layout: _Layout) -> bool:
-        # A question naming a crisis topic or a drug: "how does narcan work", "what pills do you use for detox?"
+    def _education_question(self, doc: Doc, layout: _Layout) -> Optional[int]:
+        """A token of a question naming a crisis topic or a drug ("how does narcan work"), or None."""
         for tok in doc:
             topical = tok.lemma_ in P.TOPIC_LEMMAS or tok.ent_type_ in ("substance", "medication")
             if topical and layout.is_question(tok.i):
-                return True
-        return False
+                return tok.i
+        return None
+
+
+def _sentence_spans(doc: Doc, layout: _Layout, tokens: Iterable[int]) -> Tuple[Tuple[int, int], ...]:
+    """Character spans of the sentences holding these tokens: what a look-alike explains, and no more."""
+    spans = set()
+    for i in tokens:
+        start, end = layout.sentence(i)
+        spans.add((doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)))
+    return tuple(sorted(spans))
 
 
 # ---------------------------------------------------------------------- helpers (pure functions on tokens)

@@ -7,7 +7,7 @@ probability: one alarming sentence at the end of a long, calm message still coun
 can retrain it by adding examples to ``data/nlu/crisis.yml``.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -40,13 +40,14 @@ class SemanticCrisisClassifier:
         self.classes = list(classes)
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: Sequence[str], c: float = 4.0) -> "SemanticCrisisClassifier":
-        """``labels``: a category value or ``none`` per row. Classes are weighted so the few crisis
-        examples are not outvoted by the many ordinary ones."""
+    def fit(cls, vectors: np.ndarray, labels: Sequence[str], weights: Optional[Sequence[float]] = None,
+            c: float = 4.0) -> "SemanticCrisisClassifier":
+        """``labels``: a category value or ``none`` per row; ``weights``: how much each row counts. Classes
+        are also weighted so the few crisis examples are not outvoted by the many ordinary ones."""
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-        model.fit(vectors, list(labels))
+        model.fit(vectors, list(labels), sample_weight=None if weights is None else np.asarray(weights))
         return cls(model.coef_, model.intercept_, model.classes_)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:

@@ -9,24 +9,24 @@ from recovery_support.clinic import ClinicProfile
 from recovery_support.knowledge.base import KnowledgeBase
 from recovery_support.knowledge.entry import TopicEntry
 from recovery_support.knowledge.search import Match, TopicSearch
+from recovery_support.knowledge import topic_choice
+from recovery_support.knowledge.topic_choice import choose
 
 # Search scores are cosine similarities (0..1). Below SUGGEST nothing is close enough to offer.
 SUGGEST_MIN = 0.2
 # A follow-up of the last topic answered is taken as meant when it leads the others by this much.
 CONTEXT_MIN = 0.35
-CONTEXT_MARGIN = 0.1
-# The semantic search (sentence-encoder cosine, semantic_search.py) is sure of a topic at this score with this
-# lead over the next topic; calibrated on the project's held-out NLU split (tests/nlu/holdout.yml).
-SEMANTIC_SURE = 0.55
-SEMANTIC_MARGIN = 0.04
-# A second topic this close to the answered one is offered first among the buttons ("what happens on day one":
-# stages, and preparing for admission).
-SECOND_TOPIC_MARGIN = 0.03
+# DIET this sure of a topic is answered without weighing the searches (buttons send their intent at 1.0).
+SURE_INTENT = 0.95
 STARTER_TOPICS = ("what_is_detox", "withdrawal_symptoms", "inpatient_vs_outpatient", "getting_started")
 MAX_MESSAGE_CHARS = 2000  # longer messages are searched by their start: a 10 kB paste is not a question
 # Short questions with one of these lean on the last answer: "is it safe?", "how long do they last?"
-BACK_REFERENCES = {"it", "its", "it's", "they", "them", "those", "that", "this", "these", "there"}
-SHORT_QUESTION_WORDS = 7
+BACK_REFERENCES = {"it", "its", "it's", "they", "them", "those", "that", "this", "these", "there", "he", "she",
+                   "him", "her", "his"}
+# ... or that start by carrying the last one on: "and then what?", "what about for my wife?", "after that?"
+CARRY_ON_STARTS = ("and ", "what about", "how about", "then ", "after ", "also ", "but ", "so ", "what if",
+                   "ok and", "okay and", "and?")
+SHORT_QUESTION_WORDS = 8
 
 REDIRECT = (
     "I'm sorry, that's outside what I can help with. I'm here for questions about heroin detox: what it is, "
@@ -65,20 +65,22 @@ class Answerer:
         self.clinic = clinic
 
     def reply(self, intent: Optional[str], text: str, last_topic: Optional[str] = None,
-              nlu_guess: Optional[str] = None, semantic: Sequence[Match] = ()) -> Reply:
-        """``nlu_guess``: the classifier's best intent when it fell below the fallback threshold.
-        ``semantic``: the topics nearest in meaning (``knowledge_matches`` of the parse data), best first."""
+              nlu_guess: Optional[str] = None, semantic: Sequence[Match] = (),
+              ranking: Optional[Dict[str, float]] = None) -> Reply:
+        """``ranking``: DIET's probability per intent, also below the fallback threshold (``nlu_guess``
+        alone stands for a ranking with just that intent). ``semantic``: the topics nearest in meaning
+        (``knowledge_matches`` of the parse data), best first."""
         text = (text or "")[:MAX_MESSAGE_CHARS]
-        semantic = [m for m in semantic if m.topic in self.kb]
-        if intent in self.kb:
-            return self.answer(self.kb.get(intent), _close_second(intent, semantic))
+        ranking = dict(ranking or ({nlu_guess: CONTEXT_MIN} if nlu_guess else {}))
+        if intent in self.kb and (ranking.get(intent, 1.0) >= SURE_INTENT or not semantic):
+            return self.answer(self.kb.get(intent))  # a button, or a question DIET has no doubt about
         if intent == "affirm" and last_topic in self.kb:
             return Reply(AFFIRM, self._buttons(self.kb.follow_ups(last_topic)), last_topic, "follow_ups")
         if intent == "deny":
             return Reply(DENY, self._starters(), last_topic, "deny")
         if intent == "out_of_scope":
             return self._redirect(REDIRECT)
-        return self._low_confidence(text, last_topic, nlu_guess, semantic)
+        return self._choose(text, last_topic, ranking, semantic)
 
     def answer(self, entry: TopicEntry, also: Optional[str] = None) -> Reply:
         """The entry's reply; ``also``: a second topic the question may mean, offered as the first button."""
@@ -87,47 +89,31 @@ class Answerer:
             follow_ups = [self.kb.get(also), *[e for e in follow_ups if e.topic != also]]
         return Reply(self.clinic.fill(entry.reply), self._buttons(follow_ups), entry.topic)
 
-    def _semantic_choice(self, semantic: Sequence[Match], nlu_guess: Optional[str],
-                         searched: Sequence[Match]) -> Optional[Reply]:
-        """An answer when the signals agree, or one is sure and no other names a different topic."""
-        if not semantic:
-            return None
-        best, runner_up = semantic[0], (semantic[1].score if len(semantic) > 1 else 0.0)
-        second = semantic[1].topic if len(semantic) > 1 else None
-        agrees = best.topic == nlu_guess or (searched and searched[0].topic == best.topic)
-        sure = best.score >= SEMANTIC_SURE and best.score - runner_up >= SEMANTIC_MARGIN
-        contradicted = nlu_guess not in (None, best.topic, second) and searched and searched[0].topic == nlu_guess
-        if agrees or (sure and not contradicted):
-            return self.answer(self.kb.get(best.topic), second if best.score - runner_up < SECOND_TOPIC_MARGIN
-                               else None)
-        return None
-
-    def _low_confidence(self, text: str, last_topic: Optional[str], nlu_guess: Optional[str],
-                        semantic: Sequence[Match] = ()) -> Reply:
+    def _choose(self, text: str, last_topic: Optional[str], ranking: Dict[str, float],
+                semantic: Sequence[Match]) -> Reply:
         if not text.strip() or text.strip().startswith("/"):
             return Reply(EMPTY, self._starters(), last_topic, "empty")
         if self.search.looks_foreign(text):
             return self._redirect(NOT_ENGLISH, "not_english")
-        if not self.search.has_content(text):
-            return self._redirect(NOT_UNDERSTOOD, "not_understood")
+        context: Sequence[str] = ()
         query = text
         if last_topic in self.kb and _refers_back(text):
+            context = (last_topic, *self.kb.get(last_topic).follow_ups)
             query = f"{text} {self.kb.get(last_topic).title}"
-        matches = [m for m in self.search.search(query, limit=3, context=last_topic) if m.score >= SUGGEST_MIN]
-        if not _refers_back(text):
-            chosen = self._semantic_choice(semantic, nlu_guess, matches)
-            if chosen is not None:
-                return chosen
-        if not matches:
+        near_in_meaning = any(m.score >= topic_choice.OUT_OF_SCOPE_SEMANTIC for m in semantic)
+        # Only words the search knows count as content; a question close in meaning, or leaning on the last
+        # answer, has content in any words ("how to not go back once you get out").
+        if not (context or near_in_meaning or self.search.has_content(text)):
             return self._redirect(NOT_UNDERSTOOD, "not_understood")
-        best, runner_up = matches[0], (matches[1].score if len(matches) > 1 else 0.0)
-        in_context = (*self.kb.get(last_topic).follow_ups, last_topic) if last_topic in self.kb else ()
-        if best.topic in in_context and best.score >= CONTEXT_MIN and best.score - runner_up >= CONTEXT_MARGIN:
-            return self.answer(self.kb.get(best.topic))
-        # Two independent signals (the classifier's unsure guess and the search) naming one topic: answer it.
-        if best.topic == nlu_guess and best.score - runner_up >= CONTEXT_MARGIN:
-            return self.answer(self.kb.get(best.topic))
-        return Reply(CLARIFY, self._buttons(self.kb.get(m.topic) for m in matches), last_topic, "clarify")
+        searched = [m for m in self.search.search(query, limit=3, context=last_topic) if m.score >= SUGGEST_MIN]
+        if not semantic:  # a model without the semantic search: the TF-IDF search and DIET's guess alone
+            semantic = searched
+        choice = choose(list(self.kb.entries), ranking, semantic, searched, context)
+        if choice.kind == topic_choice.ANSWER:
+            return self.answer(self.kb.get(choice.topic), choice.topics[1] if len(choice.topics) > 1 else None)
+        if choice.kind == topic_choice.CLARIFY:
+            return Reply(CLARIFY, self._buttons(self.kb.get(t) for t in choice.topics), last_topic, "clarify")
+        return self._redirect(REDIRECT)
 
     def _redirect(self, text: str, kind: str = "redirect") -> Reply:
         return Reply(self.clinic.fill(text), self._starters(), None, kind)
@@ -140,15 +126,8 @@ class Answerer:
         return [{"title": e.title, "payload": e.payload} for e in entries]
 
 
-def _close_second(answered: str, semantic: Sequence[Match]) -> Optional[str]:
-    """The semantic search's other top topic when it stands as close to the question as the answered one."""
-    scores = {m.topic: m.score for m in semantic}
-    others = [m for m in semantic if m.topic != answered]
-    if others and answered in scores and scores[answered] - others[0].score < SECOND_TOPIC_MARGIN:
-        return others[0].topic
-    return None
-
-
 def _refers_back(text: str) -> bool:
     words = [w.strip("?!.,").lower() for w in text.split()]
-    return len(words) <= SHORT_QUESTION_WORDS and any(w in BACK_REFERENCES for w in words)
+    if len(words) > SHORT_QUESTION_WORDS:
+        return False
+    return any(w in BACK_REFERENCES for w in words) or text.strip().lower().startswith(CARRY_ON_STARTS)

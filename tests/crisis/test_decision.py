@@ -21,8 +21,10 @@ def scores(**values: float) -> SemanticScores:
     (NOTHING, scores(suicidal=0.9), [("greet", 0.9)], CRISIS, (S,)),  # wording the rules do not know
     (NOTHING, scores(medical=0.5), [], CHECK_IN, (M,)),  # possible: a check-in
     (NOTHING, scores(medical=0.2), [], None, ()),  # nothing
-    (LOOKALIKE, scores(suicidal=0.95), [], CHECK_IN, (S,)),  # a look-alike never silences a strong signal
-    (LOOKALIKE, scores(suicidal=0.5), [], None, ()),  # ... but it does explain a weak one
+    # the semantic scores beside a look-alike come from the sentences it does not explain: they still count
+    (LOOKALIKE, scores(suicidal=0.95), [], CRISIS, (S,)),
+    (LOOKALIKE, scores(suicidal=0.6), [], CHECK_IN, (S,)),
+    (LOOKALIKE, None, [], None, ()),  # the look-alike explained the whole message
     (LOOKALIKE, None, [("crisis_suicidal", 0.97)], None, ()),  # "this withdrawal is killing me"
     (NOTHING, None, [("greet", 0.05), ("crisis_medical", 0.85)], CRISIS, (M,)),  # DIET alone, any order
     (NOTHING, None, [("crisis_suicidal", 0.79)], None, ()),

@@ -262,3 +262,13 @@ def test_they_after_people_in_general_is_a_question_not_an_emergency(detector):
 def test_unconscious_under_anesthesia_is_not_an_overdose(detector):
     assert detector.detect("my dad wants to do that detox where theyre unconscious, is it a good idea").category is None
     assert detector.detect("my dad is unconscious on the floor").category == CrisisCategory.OVERDOSE
+
+
+def test_a_look_alike_explains_its_own_sentence_and_leaves_the_rest_to_be_read(detector):
+    text = "my back is killing me from the cot. also i wrote letters to everyone and gave my dog away"
+    verdict = detector.detect(text)
+    if verdict.lookalike:
+        rest = verdict.unexplained_text(text)
+        assert "killing me" not in rest and "gave my dog away" in rest
+    idiom_only = detector.detect("this headache is killing me")
+    assert idiom_only.lookalike and idiom_only.unexplained_text("this headache is killing me") == ""

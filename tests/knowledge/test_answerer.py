@@ -1,6 +1,8 @@
 """What a person reads back, for each kind of turn: answer, context follow-up, clarifying question, redirect."""
 import pytest
 
+from recovery_support.knowledge.search import Match
+
 
 def titles(reply):
     return [b["title"] for b in reply.buttons]
@@ -31,7 +33,12 @@ def test_a_vague_follow_up_is_read_in_the_context_of_the_last_answer(answerer, l
     assert reply.topic == expected, reply
 
 
-def test_low_confidence_offers_two_or_three_topics_instead_of_guessing(answerer):
+def test_low_confidence_offers_two_or_three_topics_instead_of_guessing(answerer, monkeypatch):
+    # When the signals split (topic_choice, tested on its own), the person gets the close topics as buttons.
+    from recovery_support.knowledge import answerer as module
+    from recovery_support.knowledge.topic_choice import CLARIFY, TopicChoice
+
+    monkeypatch.setattr(module, "choose", lambda *a, **k: TopicChoice(CLARIFY, ["outpatient_detox", "inpatient_detox"]))
     reply = answerer.reply("nlu_fallback", "treatment options at home or staying there")
     assert reply.kind == "clarify"
     assert 2 <= len(reply.buttons) <= 3
@@ -75,5 +82,12 @@ def test_yes_after_an_answer_offers_its_follow_ups(answerer, kb):
 
 def test_an_unsure_classifier_and_the_search_agreeing_give_the_answer(answerer):
     text = "how soon after my last use does withdrawal kick in"
-    assert answerer.reply("nlu_fallback", text).kind == "clarify"
-    assert answerer.reply("nlu_fallback", text, nlu_guess="withdrawal_timeline").topic == "withdrawal_timeline"
+    near = [Match("withdrawal_symptoms", 0.62), Match("withdrawal_timeline", 0.6)]
+    reply = answerer.reply("nlu_fallback", text, semantic=near, ranking={"withdrawal_timeline": 0.4})
+    assert reply.topic == "withdrawal_timeline" and reply.kind == "answer"
+
+
+def test_a_question_near_no_topic_in_meaning_gets_the_kind_redirect(answerer, clinic):
+    far = [Match("nutrition_hydration", 0.3), Match("no_local_center", 0.29)]
+    reply = answerer.reply("no_local_center", "best tacos near you?", semantic=far, ranking={"no_local_center": 0.6})
+    assert reply.kind == "redirect" and clinic.phone in reply.text and "911" in reply.text
