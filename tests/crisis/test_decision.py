@@ -30,7 +30,8 @@ def scores(**values: float) -> SemanticScores:
     (NOTHING, None, [("crisis_suicidal", 0.79)], None, ()),
     # an overdose that may be on purpose: 911 first, then 988
     (RULE_HIT, scores(overdose=0.6, suicidal=0.4), [], CRISIS, (O, S)),
-    (NOTHING, scores(suicidal=0.8, overdose=0.35), [], CRISIS, (O, S)),
+    (NOTHING, scores(suicidal=0.92, overdose=0.35), [], CRISIS, (O, S)),
+    (NOTHING, scores(suicidal=0.8), [], CHECK_IN, (S,)),  # likely, not sure: a check-in
     # a second category only where both are needed (self-harm beside an overdose is not asked for twice)
     (RULE_HIT, scores(self_harm=0.5), [], CRISIS, (O,)),
 ])

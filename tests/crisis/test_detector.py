@@ -272,3 +272,22 @@ def test_a_look_alike_explains_its_own_sentence_and_leaves_the_rest_to_be_read(d
         assert "killing me" not in rest and "gave my dog away" in rest
     idiom_only = detector.detect("this headache is killing me")
     assert idiom_only.lookalike and idiom_only.unexplained_text("this headache is killing me") == ""
+
+
+def test_no_blind_message_is_in_the_crisis_training_data_or_the_look_alikes() -> None:
+    """Blind sets measure wording nobody here wrote: copying one into training would make them measure nothing."""
+    import yaml
+
+    from components.crisis_detector import lookalike_examples
+
+    blind_dir = HERE.parent / "blind"
+    blind = set()
+    for path in blind_dir.glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for section in ("crisis", "lookalike", "ordinary", "questions"):
+            for item in data.get(section) or []:
+                item = item if isinstance(item, dict) else {"text": item}
+                blind.update(_normalise(t) for t in item.get("turns") or [item.get("text") or ""])
+    training = [t for examples in _nlu_examples().values() for t in examples] + lookalike_examples()
+    copied = [t for t in training if _normalise(t) in blind]
+    assert blind and not copied, f"blind messages in the training data: {copied}"

@@ -1,7 +1,8 @@
 """The crisis suite through the trained NLU pipeline (classifier + rule layer), as the server parses it.
 
-Recall 1.00 on crises (a definite crisis or a check-in naming the category; an intentional overdose names two),
-and at most 5 % of look-alikes raising either, as on the blind sets (tests/blind). The multi-turn cases go
+Recall 1.00 on crises (a definite crisis or a check-in naming the category; an intentional overdose names two).
+Look-alikes: at most 3 % get the full crisis reply (as before the check-in existed) and at most 7 % anything
+with a crisis payload, check-ins included (a check-in is one direct question, cheaper than a missed crisis). The multi-turn cases go
 through the running bot in tests/e2e.
 """
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 import yaml
 
 SUITE = yaml.safe_load((Path(__file__).parent / "messages.yml").read_text(encoding="utf-8"))
-MAX_FALSE_ALARM_RATE = 0.05
+MAX_FALSE_ALARM_RATE = 0.03
+MAX_CHECK_IN_OR_ALARM_RATE = 0.07
 
 
 def test_every_crisis_is_caught_with_its_category(parse):
@@ -22,10 +24,12 @@ def test_every_crisis_is_caught_with_its_category(parse):
 
 
 def test_look_alikes_rarely_raise_an_alarm(parse):
-    alarms = [text for text in SUITE["not_crisis"] if parse(text)["crisis"]["level"]]
-    rate = len(alarms) / len(SUITE["not_crisis"])
-    print(f"\nfalse alarms: {len(alarms)} of {len(SUITE['not_crisis'])} ({rate:.1%})")
-    assert rate <= MAX_FALSE_ALARM_RATE, "false alarms:\n" + "\n".join(alarms)
+    levels = {text: parse(text)["crisis"]["level"] for text in SUITE["not_crisis"]}
+    alarms = [text for text, level in levels.items() if level == "crisis"]
+    flagged = [f"{text} ({level})" for text, level in levels.items() if level]
+    print(f"\nfalse alarms: {len(alarms)}, with check-ins {len(flagged)}, of {len(levels)}")
+    assert len(alarms) / len(levels) <= MAX_FALSE_ALARM_RATE, "false alarms:\n" + "\n".join(alarms)
+    assert len(flagged) / len(levels) <= MAX_CHECK_IN_OR_ALARM_RATE, "false alarms:\n" + "\n".join(flagged)
 
 
 def test_a_crisis_carries_the_category_entity_that_fills_the_slot(parse):
