@@ -1,5 +1,7 @@
 """The REST channel, with a reply in every turn (``never_silent``): Rasa's own returns ``[]`` when the action
-server is down."""
+server is down. The conversation's channel is this channel's name: Rasa's ``RestInput`` takes ``input_channel``
+from the request body, so any client could file its conversation as Telegram's (and staff replies would go
+to a chat id it chose)."""
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -28,7 +30,7 @@ class ClinicRestInput(RestInput):
             sender_id = await self._extract_sender(request)
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
+            message = UserMessage(text, collector, sender_id, input_channel=self.name(),
                                   metadata=self.get_metadata(request))
             await answer_turn(on_new_message, message)
             return response.json(collector.messages)

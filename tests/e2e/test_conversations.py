@@ -191,3 +191,18 @@ def test_every_turn_is_kept_in_the_database(bot):
         rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
     assert any(t == "user" and "what is detox" in d for t, d in rows)
     assert any(t == "bot" for t, _ in rows)
+
+
+def test_a_request_body_cannot_choose_the_conversations_channel(bot):
+    """A client naming another channel would be stored as a Telegram conversation, and a staff reply relayed to
+    a chat id of its choosing: the channel is the one the request came through."""
+    import requests
+
+    sender = uuid.uuid4().hex
+    requests.post(f"{bot.rasa_url}/webhooks/rest/webhook", timeout=60,
+                  json={"sender": sender, "message": "what is detox", "input_channel": "telegram"}).raise_for_status()
+    with sqlite3.connect(bot.db_path) as db:
+        channels = {row[0] for row in db.execute(
+            "SELECT json_extract(data, '$.input_channel') FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (sender,))}
+    assert channels == {"rest"}
