@@ -19,7 +19,7 @@ CHECK_IN = "check_in"
 @dataclass(frozen=True)
 class Thresholds:
     semantic_crisis: float = 0.9    # the encoder alone makes a crisis (below it, a check-in)
-    semantic_check_in: float = 0.5  # the encoder alone makes a check-in
+    semantic_check_in: float = 0.6  # the encoder alone makes a check-in
     second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
     classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
 
