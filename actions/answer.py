@@ -32,6 +32,12 @@ def semantic_matches(message: Dict[Text, Any]) -> List[Match]:
     return [Match(str(r["topic"]), float(r["score"])) for r in rows if isinstance(r, dict) and "topic" in r]
 
 
+def topic_probabilities(message: Dict[Text, Any]) -> Dict[Text, float]:
+    """The encoder's topic classifier, computed in the Rasa server (components/knowledge_matcher.py)."""
+    rows = message.get("topic_probabilities") or {}
+    return {str(k): float(v) for k, v in rows.items()} if isinstance(rows, dict) else {}
+
+
 class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
@@ -42,7 +48,8 @@ class ActionAnswer(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         reply = answerer().reply(intent, message.get("text") or "", tracker.get_slot("topic"),
-                                 semantic=semantic_matches(message), ranking=diet_ranking(message))
+                                 semantic=semantic_matches(message), ranking=diet_ranking(message),
+                                 classifier=topic_probabilities(message))
         # answer_kind stays in the tracker (bot event metadata) for staff review of clarify/redirect turns;
         # output channels send only text and buttons.
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons, answer_kind=reply.kind)

@@ -66,10 +66,11 @@ class Answerer:
 
     def reply(self, intent: Optional[str], text: str, last_topic: Optional[str] = None,
               nlu_guess: Optional[str] = None, semantic: Sequence[Match] = (),
-              ranking: Optional[Dict[str, float]] = None) -> Reply:
+              ranking: Optional[Dict[str, float]] = None, classifier: Optional[Dict[str, float]] = None) -> Reply:
         """``ranking``: DIET's probability per intent, also below the fallback threshold (``nlu_guess``
         alone stands for a ranking with just that intent). ``semantic``: the topics nearest in meaning
-        (``knowledge_matches`` of the parse data), best first."""
+        (``knowledge_matches`` of the parse data), best first. ``classifier``: the encoder's topic classifier's
+        probability per topic (``topic_probabilities``)."""
         text = (text or "")[:MAX_MESSAGE_CHARS]
         ranking = dict(ranking or ({nlu_guess: CONTEXT_MIN} if nlu_guess else {}))
         if intent in self.kb and (ranking.get(intent, 1.0) >= SURE_INTENT or not semantic):
@@ -80,7 +81,7 @@ class Answerer:
             return Reply(DENY, self._starters(), last_topic, "deny")
         if intent == "out_of_scope":
             return self._redirect(REDIRECT)
-        return self._choose(text, last_topic, ranking, semantic)
+        return self._choose(text, last_topic, ranking, semantic, classifier or {})
 
     def answer(self, entry: TopicEntry, also: Optional[str] = None) -> Reply:
         """The entry's reply; ``also``: a second topic the question may mean, offered as the first button."""
@@ -90,7 +91,7 @@ class Answerer:
         return Reply(self.clinic.fill(entry.reply), self._buttons(follow_ups), entry.topic)
 
     def _choose(self, text: str, last_topic: Optional[str], ranking: Dict[str, float],
-                semantic: Sequence[Match]) -> Reply:
+                semantic: Sequence[Match], classifier: Dict[str, float]) -> Reply:
         if not text.strip() or text.strip().startswith("/"):
             return Reply(EMPTY, self._starters(), last_topic, "empty")
         if self.search.looks_foreign(text):
@@ -108,7 +109,7 @@ class Answerer:
         searched = [m for m in self.search.search(query, limit=3, context=last_topic) if m.score >= SUGGEST_MIN]
         if not semantic:  # a model without the semantic search: the TF-IDF search and DIET's guess alone
             semantic = searched
-        choice = choose(list(self.kb.entries), ranking, semantic, searched, context)
+        choice = choose(list(self.kb.entries), ranking, semantic, searched, context, classifier)
         if choice.kind == topic_choice.ANSWER:
             return self.answer(self.kb.get(choice.topic), choice.topics[1] if len(choice.topics) > 1 else None)
         if choice.kind == topic_choice.CLARIFY:
