@@ -55,6 +55,8 @@ class CrisisVerdict:
     lookalike: bool = False
     # character spans of the sentences the look-alike explains: the semantic layer still reads the rest
     explained: Tuple[Tuple[int, int], ...] = ()
+    # categories the matched phrase carries beside its own: "I'm going to take all my pills" is also an overdose
+    also: Tuple["CrisisCategory", ...] = ()
 
     def unexplained_text(self, text: str) -> str:
         """The message without the sentences the look-alike explains."""

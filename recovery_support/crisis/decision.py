@@ -65,7 +65,7 @@ def _decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking:
         extra = semantic.above(thresholds.second_category) if semantic else []
         # An overdose that may be on purpose also needs 988; a plan to die with drugs also needs 911.
         pairs = {(CrisisCategory.OVERDOSE, CrisisCategory.SUICIDAL), (CrisisCategory.SUICIDAL, CrisisCategory.OVERDOSE)}
-        second = [c for c in extra if (first, c) in pairs]
+        second = [c for c in extra if (first, c) in pairs] + list(verdict.also)
         return CrisisDecision(CRISIS, ordered([first, *second]), reason, scores)
 
     if verdict.category is not None:

@@ -152,7 +152,7 @@ class CrisisDetector:
             reason = f"{best.category.value}: {best.pattern.name} \"{doc[best.start:best.end].text}\""
             if cues.get("retraction"):
                 reason += " (retraction ignored: a disclosure stands even when taken back)"
-            return CrisisVerdict(best.category, reason, False)
+            return CrisisVerdict(best.category, reason, False, also=best.pattern.also)
         if explained:
             return CrisisVerdict(None, "look-alike: " + explained[0], True, _sentence_spans(doc, layout, explained_at))
         if idioms:

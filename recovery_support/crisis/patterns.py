@@ -102,6 +102,7 @@ class CrisisPattern:
     min_number: Optional[int] = None  # a number in the match must be at least this ("took 10 bars")
     suppressed_by: FrozenSet[str] = frozenset()  # context groups (same sentence) that explain it away
     not_past: bool = False  # only present/future forms ("want to OD" yes, "OD'd on purpose" is an event)
+    also: Tuple[CrisisCategory, ...] = ()  # categories it carries beside its own (an overdose on purpose: 911 too)
 
 
 def _p(name: str, category: CrisisCategory, kind: str, *patterns: TokenPattern, **options: object) -> CrisisPattern:
@@ -280,7 +281,7 @@ CRISIS_PATTERNS: Tuple[CrisisPattern, ...] = (
        [lem("think", "thought"), w("about", "of"), w("just", op="?"), lem("overdose", "take", "swallow")],
        [INTENT_VERB, TO, ADVERB, lem("take", "swallow", "down"), w("all", "every", "the", "a"), ANY, ANY, w(*PILLS)],
        [lem("overdose"), w("on"), w("purpose")],
-       not_past=True),
+       not_past=True, also=(O,)),
     _p("means", S, INTENT,
        [lem("hang", "shoot", "drown", "stab", "poison", "gas", "suffocate", "electrocute"), REFLEXIVE],
        [lem("jump", "throw"), REFLEXIVE, w("off", "from")],

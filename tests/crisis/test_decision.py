@@ -32,6 +32,8 @@ def scores(**values: float) -> SemanticScores:
     # an overdose that may be on purpose: 911 first, then 988
     (RULE_HIT, scores(overdose=0.6, suicidal=0.4), [], CRISIS, (O, S)),
     (NOTHING, scores(suicidal=0.92, overdose=0.35), [], CRISIS, (O, S)),
+    # a phrase that names an overdose on purpose carries both, whatever the scores
+    (CrisisVerdict(S, "suicidal: od_intent", False, also=(O,)), scores(suicidal=0.9), [], CRISIS, (O, S)),
     (NOTHING, scores(suicidal=0.8), [], CHECK_IN, (S,)),  # likely, not sure: a check-in
     # a second category only where both are needed (self-harm beside an overdose is not asked for twice)
     (RULE_HIT, scores(self_harm=0.5), [], CRISIS, (O,)),
