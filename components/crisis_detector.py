@@ -51,7 +51,8 @@ class CrisisDetector(GraphComponent):
         # cache keys a component on its config and training data, and these files are neither: without them
         # an edit would not retrain.
         return {"lookalikes_sha256": sha256(LOOKALIKES), "examples_sha256": sha256(EXAMPLES),
-                "lookalike_weight": LOOKALIKE_WEIGHT, "semantic_c": SEMANTIC_C, "fallback_threshold": 0.45, "semantic_crisis": defaults.semantic_crisis,
+                "lookalike_weight": LOOKALIKE_WEIGHT, "semantic_c": SEMANTIC_C, "fallback_threshold": 0.45,
+                "semantic_crisis": defaults.semantic_crisis,
                 "semantic_check_in": defaults.semantic_check_in,
                 "second_category": defaults.second_category,
                 "classifier_crisis": defaults.classifier_crisis}

@@ -74,7 +74,7 @@ class KnowledgeMatcher(GraphComponent):
         others = [e.get(TEXT) for e in training_data.intent_examples if e.get(INTENT) in OTHER_INTENTS]
         vectors = np.vstack([examples["vectors"], self.encoder.encode_many(others)]) if others else examples["vectors"]
         labels = [str(t) for t in examples["topics"]] + [OTHER] * len(others)
-        # Classes are the sizes of the topic data: unweighted, as measured (README "Why these choices").
+        # Unweighted classes: the topics have about as many examples each, and "other" should stay rare.
         self.classifier = LinearClassifier.fit(vectors, labels, c=float(self.config["classifier_c"]), balanced=False)
         with self.model_storage.write_to(self.resource) as directory:
             np.savez(directory / EXAMPLES_FILE, **examples)

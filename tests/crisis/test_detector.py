@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from recovery_support.crisis import CrisisCategory, CrisisDetector, CrisisVerdict, intent_name
+from recovery_support.crisis.training_data import crisis_examples, lookalike_examples
+from recovery_support.knowledge.search import nlu_examples
 from recovery_support.nlp import load_pipeline
 
 HERE = Path(__file__).resolve().parent
@@ -276,10 +278,6 @@ def test_a_look_alike_explains_its_own_sentence_and_leaves_the_rest_to_be_read(d
 
 def test_no_blind_message_is_in_any_training_data() -> None:
     """Blind sets measure wording nobody here wrote: copying one into training would make them measure nothing."""
-    import yaml
-
-    from recovery_support.crisis.training_data import crisis_examples, lookalike_examples
-
     blind_dir = HERE.parent / "blind"
     blind = set()
     for path in blind_dir.glob("*.yml"):
@@ -288,8 +286,6 @@ def test_no_blind_message_is_in_any_training_data() -> None:
             for item in data.get(section) or []:
                 item = item if isinstance(item, dict) else {"text": item}
                 blind.update(_normalise(t) for t in item.get("turns") or [item.get("text") or ""])
-    from recovery_support.knowledge.search import nlu_examples
-
     training = [t for path in NLU_FILE.parent.glob("*.yml") for ts in nlu_examples(path).values() for t in ts]
     training += lookalike_examples() + [text for text, _ in crisis_examples()]
     # Short common questions ("hi", "how do i sign up") are written by everyone alike; a copy is a longer one.
