@@ -9,6 +9,8 @@ ENDPOINTS=${RASA_ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${RASA_CREDENTIALS:-credentials.yml}
 
 $BIN/python -m recovery_support.clinic_check || true
+# With the shipped config/alerts.yml nobody is paged: only staff with the staff app open see a crisis.
+$BIN/python -m recovery_support.alerts.contact_check || true
 # REPLICAS=2 (make run-replicas): several Rasa replicas and action servers behind nginx, sharing PostgreSQL and
 # Redis on localhost (README "Several replicas"); otherwise one of each on SQLite.
 REPLICAS=${REPLICAS:-1}

@@ -3,7 +3,8 @@
 Acknowledging goes through the alert worker's own function (one rule for "who has it", whichever button was
 pressed); notes and closing are written to ``handoff_log`` with the staff user, as 42 CFR Part 2 asks.
 """
-from typing import Any, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -16,7 +17,6 @@ from recovery_support.staff.models import Conversation
 from recovery_support.staff.review import clean_note
 
 VIA = "staff app"
-CLOSED_SHOWN = 50  # closed handoffs are history: only the latest are listed
 
 
 def handoff_logs(session: Session, handoff_ids: List[int]) -> Dict[int, List[Dict[str, Any]]]:
@@ -30,25 +30,86 @@ def handoff_logs(session: Session, handoff_ids: List[int]) -> Dict[int, List[Dic
     return logs
 
 
-def queue(engine: Engine) -> List[Dict[str, Any]]:
-    """Open handoffs first (oldest first: longest waiting), then acknowledged, then the latest closed."""
+STATUSES = (OPEN, ACKNOWLEDGED, CLOSED)
+ACTIVE = "active"  # the default filter: open and acknowledged, what staff still have to do
+CATEGORIES = ("overdose", "suicidal", "self_harm", "medical")
+WORDS_SHOWN = 160  # a card shows the triggering words; the handoff's page shows all of them
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ACTIVE  # ACTIVE, one of STATUSES, or "" for all
+    category: str = ""
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> "QueueFilter":
+        """Unknown values fall back to the default rather than failing: a stale bookmark still opens the queue."""
+        status = query.get("status", ACTIVE)
+        category = query.get("category", "")
+        return cls(status if status in (ACTIVE, "", *STATUSES) else ACTIVE,
+                   category if category in CATEGORIES else "")
+
+    def conditions(self) -> List[Any]:
+        found: List[Any] = []
+        if self.status == ACTIVE:
+            found.append(Handoff.status != CLOSED)
+        elif self.status:
+            found.append(Handoff.status == self.status)
+        if self.category:
+            found.append(Handoff.category == self.category)
+        return found
+
+
+@dataclass
+class QueuePage:
+    cards: List[Dict[str, Any]]
+    total: int
+    page: int
+    has_next: bool
+
+
+def shortened(text: str, limit: int = WORDS_SHOWN) -> str:
+    """At most ``limit`` characters, cut at a word, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut + "…"
+
+
+def _card(h: Handoff, conversation: Optional[Conversation]) -> Dict[str, Any]:
+    return {"id": h.id, "category": h.category, "level": h.level, "status": h.status,
+            "words": shortened(h.message_text or ""), "message_text": h.message_text, "message_at": h.message_at,
+            "created_at": h.created_at, "acknowledged_by": h.acknowledged_by, "acknowledged_at": h.acknowledged_at,
+            "escalated_at": h.escalated_at, "channel": conversation.channel if conversation else None,
+            "conversation_id": conversation.id if conversation else None}
+
+
+def queue_page(engine: Engine, f: QueueFilter = QueueFilter(), page: int = 1, page_size: int = 20) -> QueuePage:
+    """Open handoffs first (oldest first: longest waiting), then acknowledged, then closed (newest first)."""
+    page = max(1, page)
+    rank = sa.case((Handoff.status == OPEN, 0), (Handoff.status == ACKNOWLEDGED, 1), else_=2)
+    # Closed ones are history: newest first. Active ones: longest waiting first.
+    age = sa.case((Handoff.status == CLOSED, -Handoff.id), else_=Handoff.id)
     with Session(engine, future=True) as session:
-        rank = sa.case((Handoff.status == OPEN, 0), (Handoff.status == ACKNOWLEDGED, 1), else_=2)
-        active = session.execute(sa.select(Handoff).where(Handoff.status != CLOSED)
-                                 .order_by(rank, Handoff.created_at, Handoff.id)).scalars().all()
-        closed = session.execute(sa.select(Handoff).where(Handoff.status == CLOSED)
-                                 .order_by(Handoff.id.desc()).limit(CLOSED_SHOWN)).scalars().all()
-        handoffs = list(active) + list(closed)
-        senders = {h.conversation_id for h in handoffs}
-        conversation_ids = dict(session.execute(
-            sa.select(Conversation.sender_id, Conversation.id).where(Conversation.sender_id.in_(senders)))
-            .all()) if senders else {}
-        logs = handoff_logs(session, [h.id for h in handoffs])
-        return [{"id": h.id, "category": h.category, "status": h.status, "message_text": h.message_text,
-                 "message_at": h.message_at, "created_at": h.created_at, "acknowledged_by": h.acknowledged_by,
-                 "acknowledged_at": h.acknowledged_at, "escalated_at": h.escalated_at,
-                 "conversation_id": conversation_ids.get(h.conversation_id), "log": logs[h.id]}
-                for h in handoffs]
+        total = session.execute(sa.select(sa.func.count(Handoff.id)).where(*f.conditions())).scalar_one()
+        found = session.execute(
+            sa.select(Handoff, Conversation).outerjoin(Conversation, Conversation.sender_id == Handoff.conversation_id)
+            .where(*f.conditions()).order_by(rank, age).offset((page - 1) * page_size).limit(page_size)).all()
+        return QueuePage([_card(h, c) for h, c in found], total, page, page * page_size < total)
+
+
+def handoff_detail(engine: Engine, handoff_id: int) -> Optional[Dict[str, Any]]:
+    """One handoff with its whole message and its log: the handoff's own page."""
+    with Session(engine, future=True) as session:
+        found = session.execute(
+            sa.select(Handoff, Conversation).outerjoin(Conversation, Conversation.sender_id == Handoff.conversation_id)
+            .where(Handoff.id == handoff_id)).first()
+        if found is None:
+            return None
+        card = _card(*found)
+        card["log"] = handoff_logs(session, [handoff_id])[handoff_id]
+        return card
 
 
 def acknowledge_handoff(engine: Engine, handoff_id: int, actor: str, remote: Optional[str] = None) -> AckResult:

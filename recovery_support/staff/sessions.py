@@ -46,7 +46,10 @@ def start_session(engine: Engine, user: User, settings: Settings) -> str:
     return token
 
 
-def load_session(engine: Engine, token: Optional[str], settings: Settings) -> Optional[LoginSession]:
+def load_session(engine: Engine, token: Optional[str], settings: Settings,
+                 touch: bool = True) -> Optional[LoginSession]:
+    """The session ``token`` belongs to, or None once it ended. ``touch=False`` (the live feed checking that its
+    page is still logged in) does not count as activity: an open tab alone must not keep a session alive."""
     if not token or len(token) > 128:
         return None
     key = _key(token)
@@ -60,7 +63,7 @@ def load_session(engine: Engine, token: Optional[str], settings: Settings) -> Op
         if user is None or not user.active or now >= row.expires_at or now >= idle_limit:
             session.delete(row)
             return None
-        if (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
+        if touch and (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
             row.last_seen_at = now
         return LoginSession(key=key, user=User(id=user.id, username=user.username, role=user.role, active=True),
                             csrf_token=row.csrf_token)

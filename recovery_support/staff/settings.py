@@ -18,6 +18,13 @@ class Settings:
     # Load the redaction pipeline (spaCy, seconds) in the background at startup rather than on the first export.
     preload_redactor: bool = True
     page_size: int = 50
+    queue_page_size: int = 20
+    # The live feed (views/live.py): how often each process reads the open handoffs, and how often an open
+    # stream checks that its session has not ended.
+    live_interval_seconds: float = 0.5
+    live_session_check_seconds: float = 30.0
+    # config/alerts.yml: read at start to warn, on every page, while no external contact is set.
+    alerts_config_path: str = ""
     export_max_conversations: int = 5000
     # Where "Save as test story" appends (default: STAFF_REVIEW_STORIES, else the repository's
     # tests/stories/review_stories/test_from_review.yml); tests point it at a temp file.

@@ -197,7 +197,9 @@ async def test_secure_cookie_by_default_and_security_headers(db, users):
                                      headers={"Cookie": f"staff_login_csrf={token}"}, allow_redirects=False)
         assert response.status == 303
         assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
-        assert "script-src" not in page.headers["Content-Security-Policy"]
+        # Only the app's own script file may run: no inline script, no other origin.
+        policy = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+        assert policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
         assert "default-src 'none'" in page.headers["Content-Security-Policy"]
         assert page.headers["Cache-Control"] == "no-store"
         assert page.headers["X-Frame-Options"] == "DENY"

@@ -1,8 +1,13 @@
 """The crisis queue: open first, and acknowledge / note / close written to handoff_log with the staff user."""
 from recovery_support.alerts.acknowledge import acknowledge
-from recovery_support.staff.crisis_queue import close_handoff, queue
+from recovery_support.staff.crisis_queue import QueueFilter, close_handoff, queue_page
 from recovery_support.staff.projector import project_all
 from tests.staff.conftest import csrf_of, insert_handoff, insert_turn, logged_in, rows
+
+
+def queue_region(html: str) -> str:
+    """The queue itself, without the live banner (which names open handoffs on every page)."""
+    return html[html.index('<div id="queue"'):]
 
 
 def setup_handoffs(db):
@@ -18,29 +23,35 @@ def setup_handoffs(db):
 
 def test_open_handoffs_come_first(any_db):
     ids = setup_handoffs(any_db)
-    order = [h["id"] for h in queue(any_db)]
-    assert order == [ids["first-open"], ids["second-open"], ids["acked"], ids["closed-one"]]
-    assert all(h["conversation_id"] for h in queue(any_db))
+    page = queue_page(any_db, QueueFilter(status=""))
+    assert [h["id"] for h in page.cards] == [ids["first-open"], ids["second-open"], ids["acked"], ids["closed-one"]]
+    assert all(h["conversation_id"] for h in page.cards)
 
 
 async def test_acknowledge_note_close_from_the_page(db, users):
     ids = setup_handoffs(db)
     handoff = ids["first-open"]
     async with logged_in(db, "clinician") as client:
-        html = await (await client.get("/crisis")).text()
-        assert html.index("message from first-open") < html.index("message from acked") \
-            < html.index("message from closed-one")
+        html = queue_region(await (await client.get("/crisis")).text())
+        # What is still to do, longest waiting first; closed ones only when asked for.
+        assert html.index("message from first-open") < html.index("message from acked")
+        assert "message from closed-one" not in html
+        assert "message from closed-one" in queue_region(await (await client.get("/crisis?status=closed")).text())
         token = await csrf_of(client, "/crisis")
         response = await client.post(f"/crisis/{handoff}/acknowledge", data={"csrf_token": token})
         assert response.status == 200 and str(response.url).endswith("/crisis")
         # A second press (or the Telegram button later) doesn't change who has it.
         response = await client.post(f"/crisis/{handoff}/acknowledge", data={"csrf_token": token})
         assert "already acknowledged (by clinician)" in await response.text()
-        await client.post(f"/crisis/{handoff}/note", data={"csrf_token": token, "text": "Called, no answer."})
-        response = await client.post(f"/crisis/{handoff}/note", data={"csrf_token": token, "text": "   "})
+        # Notes and closing happen on the handoff's own page, and lead back to it.
+        on_page = {"csrf_token": token, "from": "handoff"}
+        response = await client.post(f"/crisis/{handoff}/note", data={**on_page, "text": "Called, no answer."})
+        assert str(response.url).endswith(f"/crisis/{handoff}")
+        assert "clinician · note: Called, no answer." in await response.text()
+        response = await client.post(f"/crisis/{handoff}/note", data={**on_page, "text": "   "})
         assert "a note has 1-" in await response.text()
-        await client.post(f"/crisis/{handoff}/close", data={"csrf_token": token, "outcome": "Reached by 988."})
-        response = await client.post(f"/crisis/{handoff}/close", data={"csrf_token": token})
+        await client.post(f"/crisis/{handoff}/close", data={**on_page, "outcome": "Reached by 988."})
+        response = await client.post(f"/crisis/{handoff}/close", data=on_page)
         assert "already closed" in await response.text()
     assert rows(db, "select status, acknowledged_by from handoffs where id = :i", i=handoff) == [
         {"status": "closed", "acknowledged_by": "clinician"}]
@@ -50,7 +61,9 @@ async def test_acknowledge_note_close_from_the_page(db, users):
                    {"actor": "clinician", "action": "note", "detail": "Called, no answer."},
                    {"actor": "clinician", "action": "closed", "detail": "Reached by 988."}]
     audit = [r["action"] for r in rows(db, "select action from audit_log where target = :t", t=f"handoff:{handoff}")]
-    assert audit == ["handoff_acknowledge", "handoff_acknowledge", "handoff_note", "handoff_close"]
+    assert [a for a in audit if a != "view_handoff"] == ["handoff_acknowledge", "handoff_acknowledge", "handoff_note",
+                                                        "handoff_close"]
+    assert "view_handoff" in audit  # who read the handoff's page is on record too
 
 
 def test_closing_an_open_handoff_records_who_took_it(db):

@@ -1,28 +1,55 @@
-"""The crisis queue page and its actions: acknowledge, note, close."""
+"""The crisis queue (compact cards, filters, pages), each handoff's own page, and their actions."""
+from typing import Mapping
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from recovery_support.staff import crisis_queue
+from recovery_support.staff.crisis_queue import ACTIVE, CATEGORIES, STATUSES, QueueFilter
 from recovery_support.staff.db_access import run_db
 from recovery_support.staff.middleware import remote, requires
 from recovery_support.staff.rendering import render
 from recovery_support.staff.roles import CRISIS_QUEUE
 from recovery_support.staff.views.common import int_param, log, redirect
 
+STATUS_CHOICES = ((ACTIVE, "to do (open and acknowledged)"), *((s, s) for s in STATUSES), ("", "all"))
+
+
+def _page_number(query: Mapping[str, str]) -> int:
+    try:
+        return max(1, int(query.get("page", "1")))
+    except ValueError:
+        return 1
+
 
 @requires(CRISIS_QUEUE)
 async def queue_view(request: web.Request) -> web.StreamResponse:
-    handoffs = await run_db(crisis_queue.queue, request.app["engine"])
-    await log(request, "view_crisis_queue", "handoffs", {"shown": [h["id"] for h in handoffs]})
-    return render(request, "crisis.html", title="Crisis queue", handoffs=handoffs,
+    f = QueueFilter.from_query(request.query)
+    page = await run_db(crisis_queue.queue_page, request.app["engine"], f, _page_number(request.query),
+                        request.app["settings"].queue_page_size)
+    await log(request, "view_crisis_queue", "handoffs", {"shown": [c["id"] for c in page.cards]})
+    filters = {"status": f.status, "category": f.category}
+    return render(request, "crisis.html", title="Crisis queue", page=page, f=f, statuses=STATUS_CHOICES,
+                  categories=CATEGORIES, filters=urlencode(filters), message=request.query.get("message", "")[:200])
+
+
+@requires(CRISIS_QUEUE)
+async def handoff_view(request: web.Request) -> web.StreamResponse:
+    handoff_id = int_param(request, "handoff_id")
+    handoff = await run_db(crisis_queue.handoff_detail, request.app["engine"], handoff_id)
+    if handoff is None:
+        raise web.HTTPNotFound(text="No such handoff.")
+    await log(request, "view_handoff", f"handoff:{handoff_id}")
+    return render(request, "handoff.html", title=f"Handoff #{handoff_id}", h=handoff,
                   message=request.query.get("message", "")[:200])
 
 
-def _back(message: str = "") -> web.HTTPSeeOther:
-    if message:
-        return redirect("/crisis?" + urlencode({"message": message}))
-    return redirect("/crisis")
+async def _back(request: web.Request, handoff_id: int, message: str = "") -> web.HTTPSeeOther:
+    """Back where the button was pressed: the handoff's page, or the queue (a fixed path, never a URL the
+    client sent: no open redirect)."""
+    form = await request.post()
+    path = f"/crisis/{handoff_id}" if form.get("from") == "handoff" else "/crisis"
+    return redirect(path + ("?" + urlencode({"message": message}) if message else ""))
 
 
 @requires(CRISIS_QUEUE)
@@ -32,9 +59,11 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
                           request["user"].username, remote(request))
     if not result.found:
         raise web.HTTPNotFound(text="No such handoff.")
+    await request.app["live_feed"].poll_once()  # this page's banner changes at once, not at the next tick
     if not result.acknowledged_now:
-        raise _back(f"Handoff {handoff_id} was already {result.status} (by {result.by or 'nobody'}).")
-    raise _back()
+        raise await _back(request, handoff_id,
+                          f"Handoff {handoff_id} was already {result.status} (by {result.by or 'nobody'}).")
+    raise await _back(request, handoff_id)
 
 
 @requires(CRISIS_QUEUE)
@@ -47,8 +76,8 @@ async def note(request: web.Request) -> web.StreamResponse:
     except LookupError:
         raise web.HTTPNotFound(text="No such handoff.") from None
     except ValueError as error:
-        raise _back(str(error)) from None
-    raise _back()
+        raise await _back(request, handoff_id, str(error)) from None
+    raise await _back(request, handoff_id)
 
 
 @requires(CRISIS_QUEUE)
@@ -61,8 +90,6 @@ async def close(request: web.Request) -> web.StreamResponse:
     except LookupError:
         raise web.HTTPNotFound(text="No such handoff.") from None
     except ValueError as error:
-        raise _back(str(error)) from None
-    raise _back("" if closed else f"Handoff {handoff_id} was already closed.")
-
-
-__all__ = ["queue_view", "acknowledge", "note", "close", "log"]
+        raise await _back(request, handoff_id, str(error)) from None
+    await request.app["live_feed"].poll_once()
+    raise await _back(request, handoff_id, "" if closed else f"Handoff {handoff_id} was already closed.")
