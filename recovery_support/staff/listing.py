@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from recovery_support.staff.filters import ConversationFilter, conditions
-from recovery_support.staff.intents import intent_options
+from recovery_support.staff.intents import intent_options, split_topics
 from recovery_support.staff.models import Conversation, Tag
 
 
@@ -24,7 +24,7 @@ def row_dict(c: Conversation) -> Dict[str, Any]:
             "last_activity": c.last_activity, "status": c.status, "crisis": c.crisis,
             "crisis_category": c.crisis_category, "review_status": c.review_status, "user_turns": c.user_turns,
             "fallback_turns": c.fallback_turns, "low_confidence_turns": c.low_confidence_turns,
-            "tags": [t.name for t in c.tags]}
+            "tags": [t.name for t in c.tags], "preview": c.preview, "topics": split_topics(c.topics)}
 
 
 def filtered_query(f: ConversationFilter) -> Any:

@@ -17,6 +17,9 @@ ANONYMISED = "anonymised"
 REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed", "follow_up")
 UNREVIEWED = REVIEW_STATUSES[0]
 
+# Room for preview.PREVIEW_CHARS and its "…", with some to spare (a test keeps them in step).
+PREVIEW_COLUMN_CHARS = 128
+
 
 class Conversation(Base):
     """One Rasa sender, projected from ``events`` (recomputed, never hand-edited, except the review fields)."""
@@ -36,6 +39,10 @@ class Conversation(Base):
     user_turns = sa.Column(sa.Integer, nullable=False, default=0)
     fallback_turns = sa.Column(sa.Integer, nullable=False, default=0)  # nlu_fallback or a fallback action
     low_confidence_turns = sa.Column(sa.Integer, nullable=False, default=0)  # top intent below the threshold
+    # What the list shows before a conversation is opened (preview.py, intents.py). The preview is a copy of
+    # the person's words, so retention clears it (retention.py); NULL until the projector has written it.
+    preview = sa.Column(sa.String(PREVIEW_COLUMN_CHARS))
+    topics = sa.Column(sa.Text, nullable=False, default="", server_default="")  # topic intents, comma-separated
     # How many events were counted and the highest id among them: a change in either means "recompute".
     event_count = sa.Column(sa.Integer, nullable=False, default=0)
     last_event_id = sa.Column(sa.Integer, nullable=False, default=0)

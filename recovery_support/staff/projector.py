@@ -1,5 +1,6 @@
-"""Projects Rasa's ``events`` into ``conversations``: one row per sender with the figures staff filter on, and
-its intents (``conversation_intents``) and messages (``search_messages``), so the list never reads ``events``.
+"""Projects Rasa's ``events`` into ``conversations``: one row per sender with the figures staff filter on, the
+list's preview and topics, and its intents (``conversation_intents``) and messages (``search_messages``), so the
+list never reads ``events``.
 
 Each touched conversation is recomputed from all of its events (not incremented), so reading an event twice,
 retention deleting events, or a late commit never leaves a wrong count. Why the re-read window: PostgreSQL
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from recovery_support.alerts.db import events
 from recovery_support.staff.database import has_table, staff_engine
-from recovery_support.staff.intents import replace_intents
-from recovery_support.staff.models import Conversation, ProjectorCursor, utcnow
+from recovery_support.staff.intents import join_topics, replace_intents, topics_in_order
+from recovery_support.staff.models import ANONYMISED, Conversation, ProjectorCursor, utcnow
+from recovery_support.staff.preview import conversation_preview
 from recovery_support.staff.search import SEARCHED_EVENTS, replace_messages, searchable_messages
 from recovery_support.staff.turns import event_time, group_turns, top_category
 
@@ -67,8 +69,8 @@ def _stale_senders(session: Session, low: int, high: int, skip: Set[str]) -> Set
 
 
 def recompute(session: Session, sender_id: str) -> Optional[Conversation]:
-    """Rebuilds one conversation's figures, intents and search text from its events; review fields and status
-    are kept."""
+    """Rebuilds one conversation's figures, preview, topics, intents and search text from its events; review
+    fields and status are kept."""
     rows = session.execute(sa.select(*_COLUMNS).where(events.c.sender_id == sender_id).order_by(events.c.id)).all()
     conversation = session.execute(
         sa.select(Conversation).where(Conversation.sender_id == sender_id)).scalar_one_or_none()
@@ -91,6 +93,9 @@ def recompute(session: Session, sender_id: str) -> Optional[Conversation]:
     conversation.low_confidence_turns = sum(1 for u in users if u.is_low_confidence)
     conversation.crisis = any(categories)
     conversation.crisis_category = top_category(categories)
+    # An anonymised conversation's events have no text left; None says so even if one were missed.
+    conversation.preview = None if conversation.status == ANONYMISED else conversation_preview(users)
+    conversation.topics = join_topics(topics_in_order(u.intent for u in users))
     conversation.event_count = len(rows)
     conversation.last_event_id = rows[-1].id
     conversation.updated_at = utcnow()

@@ -74,8 +74,10 @@ def _anonymise(session: Session, conversation: Conversation) -> int:
                         .values(sender_id=pseudonym, data=scrub_event(row.type_name, row.data)))
     _scrub_handoffs(session, conversation.sender_id, pseudonym)
     session.execute(sa.delete(Note).where(Note.conversation_id == conversation.id))
-    # The search's copy of the text goes too; intents stay, like the events' (statistics, the intent filter).
+    # The search's copy of the text goes too, and the list's preview; intents and topics stay, like the events'
+    # (statistics, the intent filter).
     session.execute(sa.delete(SearchMessage).where(SearchMessage.conversation_id == conversation.id))
+    conversation.preview = None
     conversation.sender_id = pseudonym
     conversation.status = ANONYMISED
     conversation.updated_at = utcnow()
