@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from recovery_support.crisis import CrisisCategory
 from recovery_support.crisis import CrisisDetector as RuleLayer
 from recovery_support.crisis.decision import CRISIS, Thresholds, decide
-from recovery_support.crisis.semantic import NONE, SemanticCrisisClassifier
+from recovery_support.crisis.semantic import NONE, SemanticCrisisClassifier, SemanticScores
 from recovery_support.crisis.training_data import EXAMPLES, LOOKALIKES, crisis_examples, lookalike_examples
 from recovery_support.nlp import load_pipeline
 from recovery_support.nlp.encoder import sha256, shared_encoder
@@ -115,13 +115,10 @@ class CrisisDetector(GraphComponent):
         verdict = self.rules.detect(text)
         # What a look-alike explains ("I haven't cut in years") is not read again by the semantic layer.
         readable = verdict.unexplained_text(text) if verdict.lookalike else text
-        semantic = None
-        # One token ("kkkkkkk", an emoji) gives the encoder nothing to read: its scores there are noise. The
-        # rule layer still reads such messages ("kms").
-        if self.semantic is not None and len(readable.split()) >= MIN_WORDS_FOR_SEMANTIC:
-            encoding = self.encoder.encode(readable)
-            semantic = self.semantic.score(encoding.sentence, encoding.windows)
-        decision = decide(verdict, semantic, ranking, self.thresholds)
+        semantic = self._semantic_scores(readable)
+        # The look-alike may be wrong about the part it explained: the whole message is read as well.
+        whole = self._semantic_scores(text) if verdict.lookalike else None
+        decision = decide(verdict, semantic, ranking, self.thresholds, whole)
         message.set("crisis", decision.as_dict(), add_to_output=True)
         if decision.level == CRISIS:
             category = decision.category
@@ -136,6 +133,14 @@ class CrisisDetector(GraphComponent):
         current = (message.get(INTENT) or {}).get("name") or ""
         if current.startswith("crisis_"):
             message.set(INTENT, self._best_ordinary_intent(ranking), add_to_output=True)
+
+    def _semantic_scores(self, text: str) -> Optional[SemanticScores]:
+        # One token ("kkkkkkk", an emoji) gives the encoder nothing to read: its scores there are noise. The
+        # rule layer still reads such messages ("kms").
+        if self.semantic is None or len(text.split()) < MIN_WORDS_FOR_SEMANTIC:
+            return None
+        encoding = self.encoder.encode(text)
+        return self.semantic.score(encoding.sentence, encoding.windows)
 
     def _best_ordinary_intent(self, ranking: List[tuple]) -> Dict[Text, Any]:
         for name, confidence in sorted(ranking, key=lambda r: -r[1]):

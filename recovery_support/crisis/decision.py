@@ -4,7 +4,10 @@ Any strong signal makes a crisis; a weaker one makes a safety check-in: a wrong 
 person's time, a missed crisis can cost a life. The rule layer's look-alike verdict (negation, idiom, education,
 past event) explains the sentences it matched and no more: the semantic classifier reads the rest of the
 message (``CrisisVerdict.unexplained_text``), so "my back is killing me. honestly i dont want to wake up" is
-still a crisis. DIET read the whole message, so a look-alike does veto DIET's crisis intent.
+still a crisis. The rules' look-alike judgement is itself wrong at times (an accident word beside a deliberate
+cut, a question mark after an emergency), so the encoder also reads the whole message, and only a confident
+reading there (``semantic_crisis``) overrules the look-alike: no check-in from it. DIET read the whole message
+too, and its crisis intent is a weaker signal, so a look-alike does veto DIET's crisis intent.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -19,7 +22,7 @@ CHECK_IN = "check_in"
 @dataclass(frozen=True)
 class Thresholds:
     semantic_crisis: float = 0.9    # the encoder alone makes a crisis (below it, a check-in)
-    semantic_check_in: float = 0.6  # the encoder alone makes a check-in
+    semantic_check_in: float = 0.5  # the encoder alone makes a check-in
     second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
     classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
 
@@ -49,11 +52,17 @@ def ordered(categories: Sequence[CrisisCategory]) -> Tuple[CrisisCategory, ...]:
 
 
 def decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
-           thresholds: Thresholds = Thresholds()) -> CrisisDecision:
+           thresholds: Thresholds = Thresholds(), whole: Optional[SemanticScores] = None) -> CrisisDecision:
     """``semantic``: scored on the text the look-alike does not explain (None when nothing is left);
+    ``whole``: scored on the whole message, when a look-alike explained part of it;
     ``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order."""
     scores = semantic.as_dict() if semantic else {}
     decision = _decide(verdict, semantic, ranking, thresholds, scores)
+    if decision.level != CRISIS and verdict.lookalike and whole is not None:
+        top, top_p = whole.top()
+        if top_p >= thresholds.semantic_crisis:
+            decision = CrisisDecision(CRISIS, ordered([top, *verdict.also]),
+                                      f"semantic {top_p:.2f} on the whole message, over {verdict.reason}")
     return CrisisDecision(decision.level, decision.categories, decision.reason, scores, verdict.lookalike)
 
 

@@ -19,8 +19,8 @@ def scores(**values: float) -> SemanticScores:
 @pytest.mark.parametrize("verdict, semantic, ranking, level, categories", [
     (RULE_HIT, None, [("greet", 0.99)], CRISIS, (O,)),  # the rules win whatever the classifiers say
     (NOTHING, scores(suicidal=0.9), [("greet", 0.9)], CRISIS, (S,)),  # wording the rules do not know
-    (NOTHING, scores(medical=0.6), [], CHECK_IN, (M,)),  # possible: a check-in
-    (NOTHING, scores(medical=0.55), [], None, ()),  # below the check-in bar
+    (NOTHING, scores(medical=0.55), [], CHECK_IN, (M,)),  # possible: a check-in
+    (NOTHING, scores(medical=0.45), [], None, ()),  # below the check-in bar
     (NOTHING, scores(medical=0.2), [], None, ()),  # nothing
     # the semantic scores beside a look-alike come from the sentences it does not explain: they still count
     (LOOKALIKE, scores(suicidal=0.95), [], CRISIS, (S,)),
@@ -42,6 +42,18 @@ def test_decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], rank
                 level: Optional[str], categories: tuple) -> None:
     decision = decide(verdict, semantic, ranking)
     assert (decision.level, decision.categories) == (level, categories), decision.reason
+
+
+@pytest.mark.parametrize("whole, level", [
+    (scores(self_harm=0.93), CRISIS),  # "cutting his arm with a kitchen knife": the accident rule was wrong
+    (scores(self_harm=0.8), None),  # not sure enough to overrule the look-alike, and no check-in from it
+])
+def test_a_confident_reading_of_the_whole_message_overrules_a_look_alike(whole: SemanticScores,
+                                                                         level: Optional[str]) -> None:
+    decision = decide(LOOKALIKE, None, [], whole=whole)
+    assert decision.level == level, decision.reason
+    if level:
+        assert decision.categories == (H,) and "whole message" in decision.reason
 
 
 def test_the_decision_in_the_parse_data_names_its_reason_and_scores() -> None:
