@@ -4,7 +4,7 @@ The schema (default ``bench_staff`` in postgresql://postgres@localhost/test) is 
 ``events`` table as Rasa 3.6's SQLTrackerStore makes it (with its sender_id index), every staff table from
 ``alembic upgrade head``, N conversations of --turns turns (user, action, bot, action_listen: four rows each,
 written with COPY), the projector run so ``conversations`` (with the list's intents and search messages) is
-filled, and a staff admin ``bench``.
+filled, --handoffs crisis handoffs (mostly closed, as after months of use), and a staff admin ``bench``.
 
     python benchmarks/seed_conversations.py -n 10000
 """
@@ -15,6 +15,7 @@ import random
 import sys
 import time
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 
 from recovery_support.alerts.db import events  # noqa: E402
+from recovery_support.alerts.models import Handoff, HandoffLog  # noqa: E402
 from recovery_support.staff.database import staff_engine  # noqa: E402
 from recovery_support.staff.projector import project_all  # noqa: E402
 from recovery_support.staff.users import create_user  # noqa: E402
@@ -121,6 +123,33 @@ def copy_events(engine, conversations: int, turns: int, seed: int, batch: int = 
     return written
 
 
+def seed_handoffs(engine, number: int, seed: int, open_count: int = 40, acknowledged: int = 60) -> None:
+    """``number`` handoffs on existing conversations, as the alert worker and staff leave them: mostly closed
+    (history), some acknowledged, a few open; three log rows each."""
+    rng = random.Random(seed)
+    with engine.begin() as connection:
+        senders = [r[0] for r in connection.execute(sa.text("SELECT sender_id FROM conversations"))]
+        now = datetime.utcnow()
+        handoffs, logs = [], []
+        for i in range(number):
+            status = "open" if i >= number - open_count else \
+                "acknowledged" if i >= number - open_count - acknowledged else "closed"
+            at = now - timedelta(minutes=(number - i) * 30)
+            handoffs.append({"conversation_id": rng.choice(senders), "category": rng.choice(CRISES),
+                             "level": "crisis", "message_text": f"benchmark crisis message {i} " * 4,
+                             "event_id": -(i + 1), "message_at": at, "created_at": at, "status": status,
+                             "acknowledged_by": None if status == "open" else "bench",
+                             "acknowledged_at": None if status == "open" else at + timedelta(minutes=2)})
+        connection.execute(sa.insert(Handoff.__table__), handoffs)
+        ids = [r[0] for r in connection.execute(sa.text("SELECT id FROM handoffs ORDER BY id"))]
+        for handoff_id in ids:
+            for action in ("created", "delivered", "acknowledged"):
+                logs.append({"handoff_id": handoff_id, "at": now, "actor": "bench", "action": action, "detail": ""})
+        connection.execute(sa.insert(HandoffLog.__table__), logs)
+        connection.execute(sa.text("ANALYZE handoffs"))
+        connection.execute(sa.text("ANALYZE handoff_log"))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=DEFAULT_URL, help="PostgreSQL database (default: %(default)s)")
@@ -128,6 +157,7 @@ def main(argv=None) -> None:
     parser.add_argument("-n", "--conversations", type=int, default=10_000)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--handoffs", type=int, default=2_000, help="crisis handoffs (40 open, 60 acknowledged)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -147,6 +177,8 @@ def main(argv=None) -> None:
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))
     print(f"projected: {len(set(result.updated))} conversations in {time.monotonic() - copied:.1f} s", flush=True)
+    seed_handoffs(engine, args.handoffs, args.seed)
+    print(f"handoffs: {args.handoffs}", flush=True)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
     engine.dispose()
     print(f"done in {time.monotonic() - started:.1f} s; log in as {ADMIN!r} / {ADMIN_PASSWORD!r}")

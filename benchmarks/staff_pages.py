@@ -1,5 +1,5 @@
-"""Staff app page times on a seeded PostgreSQL schema: the conversation list (a few filters) and transcripts.
-Prints p50/p95 in ms per page; asserts nothing.
+"""Staff app page times on a seeded PostgreSQL schema: the conversation list (a few filters), transcripts, the
+crisis queue and the live feed. Prints p50/p95 in ms per page; asserts nothing.
 
     python benchmarks/seed_conversations.py -n 10000     # first (drops and refills schema bench_staff)
     python benchmarks/staff_pages.py --repeat 30
@@ -8,6 +8,7 @@ The app runs as its own process (``--insecure-cookie``: plain HTTP on 127.0.0.1;
 compete), logged in as the seed script's admin. Check ``uptime`` first: on a busy machine p95 measures the others.
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -38,6 +39,48 @@ LIST_PAGES = {
     "list q=cravings": {"q": "cravings"},  # in 88% of conversations
     "list q=ov": {"q": "ov"},  # shorter than a trigram: PostgreSQL reads every message
 }
+
+
+QUEUE_PAGES = {
+    "crisis queue (first page)": {},
+    "crisis queue closed, page 20": {"status": "closed", "page": "20"},
+    "crisis queue category=overdose": {"category": "overdose", "status": ""},
+}
+
+
+def first_live_event(http: requests.Session, base: str) -> float:
+    started = time.perf_counter()
+    with http.get(f"{base}/live", stream=True, timeout=30) as stream:
+        for line in stream.iter_lines():
+            if line.startswith(b"data: "):
+                return (time.perf_counter() - started) * 1000
+    raise SystemExit("the live feed closed without an event")
+
+
+def live_delivery(http: requests.Session, base: str, database_url: str, repeat: int) -> list:
+    """From a handoff row committed (as the alert worker writes it) to its event on an open page's stream: the
+    feed's poll interval plus one read of the live state."""
+    engine = sa.create_engine(database_url, future=True)
+    times = []
+    with http.get(f"{base}/live", stream=True, timeout=60) as stream:
+        lines = stream.iter_lines()
+        states = (json.loads(line[len(b"data: "):]) for line in lines if line.startswith(b"data: "))
+        latest = next(states)["latest_id"]
+        for i in range(repeat):
+            time.sleep(random.uniform(0.1, 0.6))  # land anywhere in the poll cycle
+            with engine.begin() as connection:
+                connection.execute(sa.text(
+                    "INSERT INTO handoffs (conversation_id, category, level, message_text, event_id, created_at, status)"
+                    " VALUES ('bench-live', 'overdose', 'crisis', 'live benchmark', :event, now(), 'open')"),
+                    {"event": -10_000_000 - i})
+            started = time.perf_counter()
+            next(state for state in states if state["latest_id"] > latest)
+            times.append((time.perf_counter() - started) * 1000)
+            with engine.begin() as connection:
+                connection.execute(sa.text("DELETE FROM handoffs WHERE conversation_id = 'bench-live'"))
+            next(states)  # the change back
+    engine.dispose()
+    return times
 
 
 def login(base: str) -> requests.Session:
@@ -100,6 +143,11 @@ def main(argv=None) -> None:
         rng = random.Random(1)
         report("transcript (random)",
                [timed(http, f"{base}/conversations/{rng.choice(ids)}") for _ in range(args.transcripts)])
+        for name, params in QUEUE_PAGES.items():
+            timed(http, f"{base}/crisis", params)
+            report(name, [timed(http, f"{base}/crisis", params) for _ in range(args.repeat)])
+        report("live: connect to first event", [first_live_event(http, base) for _ in range(args.repeat)])
+        report("live: new handoff to open page", live_delivery(http, base, database_url, args.repeat))
     finally:
         stop_process(server)
         print(f"app log: {log.name}")
