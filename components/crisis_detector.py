@@ -55,7 +55,8 @@ class CrisisDetector(GraphComponent):
                 "semantic_crisis": defaults.semantic_crisis,
                 "semantic_check_in": defaults.semantic_check_in,
                 "second_category": defaults.second_category,
-                "classifier_crisis": defaults.classifier_crisis}
+                "classifier_crisis": defaults.classifier_crisis,
+                "topic_confident": defaults.topic_confident}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  semantic: Optional[SemanticCrisisClassifier] = None) -> None:

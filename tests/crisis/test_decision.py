@@ -19,8 +19,10 @@ def scores(**values: float) -> SemanticScores:
 @pytest.mark.parametrize("verdict, semantic, ranking, level, categories", [
     (RULE_HIT, None, [("greet", 0.99)], CRISIS, (O,)),  # the rules win whatever the classifiers say
     (NOTHING, scores(suicidal=0.9), [("greet", 0.9)], CRISIS, (S,)),  # wording the rules do not know
-    (NOTHING, scores(medical=0.55), [], CHECK_IN, (M,)),  # possible: a check-in
-    (NOTHING, scores(medical=0.45), [], None, ()),  # below the check-in bar
+    (NOTHING, scores(medical=0.6), [], CHECK_IN, (M,)),  # possible: a check-in
+    (NOTHING, scores(medical=0.55), [], None, ()),  # below the check-in bar
+    (NOTHING, scores(suicidal=0.7), [("insurance_cost", 0.85)], None, ()),  # clearly an ordinary question
+    (NOTHING, scores(suicidal=0.7), [("insurance_cost", 0.5)], CHECK_IN, (S,)),  # unsure: ask
     (NOTHING, scores(medical=0.2), [], None, ()),  # nothing
     # the semantic scores beside a look-alike come from the sentences it does not explain: they still count
     (LOOKALIKE, scores(suicidal=0.95), [], CRISIS, (S,)),
