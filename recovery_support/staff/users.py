@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from recovery_support.staff import passwords
-from recovery_support.staff.models import StaffUser, utcnow
+from recovery_support.staff.models import StaffSession, StaffUser, utcnow
 from recovery_support.staff.roles import ROLES
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
@@ -53,6 +53,7 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """Sets a new password and ends every session of the user: whoever knew the old one is logged out."""
     new_hash = passwords.hash_password(password)
     with Session(engine, future=True) as session, session.begin():
         row = session.execute(sa.select(StaffUser).where(StaffUser.username == normalise_username(username))
@@ -60,6 +61,7 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         if row is None:
             raise LookupError(username)
         row.password_hash = new_hash
+        session.execute(sa.delete(StaffSession).where(StaffSession.user_id == row.id))
 
 
 def update_user(engine: Engine, user_id: int, role: Optional[str] = None, active: Optional[bool] = None) -> User:

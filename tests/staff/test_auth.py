@@ -228,3 +228,23 @@ def test_create_admin_command(sqlite_engine, tmp_path):
                                  env={k: v for k, v in os.environ.items() if k != "STAFF_ADMIN_PASSWORD"},
                                  capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert no_password.returncode != 0 and "STAFF_ADMIN_PASSWORD" in no_password.stderr
+
+
+def test_next_after_login_is_a_local_path_only():
+    from recovery_support.staff.views.common import safe_next
+
+    assert safe_next("/crisis?status=open") == "/crisis?status=open"
+    # Browsers drop tabs and line breaks and read "\" as "/": each of these would land on evil.example.
+    for hostile in ("//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r/evil.example",
+                    "/\\evil.example", "https://evil.example", "/ /evil.example", "/\x00/evil.example", None, ""):
+        assert safe_next(hostile) == "/", repr(hostile)
+
+
+async def test_a_password_reset_ends_the_users_sessions(db, users):
+    from recovery_support.staff.users import set_password
+
+    async with logged_in(db, "clinician") as client:
+        assert (await client.get("/crisis", allow_redirects=False)).status == 200
+        set_password(db, "clinician", "a brand new long passphrase 77")
+        response = await client.get("/crisis", allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"].startswith("/login")

@@ -27,7 +27,11 @@ def redirect(location: str) -> web.HTTPSeeOther:
 
 
 def safe_next(value: Optional[str]) -> str:
-    """A local path only: an attacker's ?next=https://evil.example must not become a redirect."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """A local path only: an attacker's ?next=https://evil.example must not become a redirect. Browsers drop
+    tabs and line breaks from a URL and read a backslash as a slash, so "/<TAB>/evil.example" would become
+    "//evil.example": any control character, space or backslash refuses the value."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in value):
+        return "/"
+    return value
