@@ -10,6 +10,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from recovery_support.channels.body_limit import limit_request_bodies
 from recovery_support.channels.never_silent import answer_turn
 
 
@@ -20,6 +21,7 @@ class ClinicRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        limit_request_bodies(blueprint)
 
         @blueprint.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

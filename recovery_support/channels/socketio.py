@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from recovery_support.channels.body_limit import MAX_REQUEST_BYTES, limit_request_bodies
 from recovery_support.channels.never_silent import answer_turn
 
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
@@ -99,7 +100,9 @@ class ClinicSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
+        limit_request_bodies(blueprint)
         sio = self.sio
+        sio.eio.max_http_buffer_size = MAX_REQUEST_BYTES  # engine.io's own cap (1 MB by default)
         if self.message_queue:
             share_emits_through(sio, self.message_queue)
 
@@ -109,6 +112,9 @@ class ClinicSocketIOInput(SocketIOInput):
             session_id = session_id_or_new((data or {}).get("session_id") if isinstance(data, dict) else None)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
+            # The socket may write into this session only (python-socketio keeps it per socket, and forgets it
+            # when the socket disconnects).
+            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -116,10 +122,10 @@ class ClinicSocketIOInput(SocketIOInput):
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
-                session_id = data.get("session_id")
-                if not (isinstance(session_id, str) and UNGUESSABLE_ID.match(session_id)):
-                    return  # no confirmed session: nothing to answer into
-                sender_id = session_id
+                confirmed = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
+                if not confirmed or data.get("session_id") != confirmed:
+                    return  # not the session this socket was confirmed for: another person's conversation
+                sender_id = confirmed
             else:
                 sender_id = sid
             metadata = data.get(self.metadata_key) or {}

@@ -1,5 +1,6 @@
 """The web chat's socket.io channel against the real servers: replies reach the session, crises carry the marker."""
 import asyncio
+import sqlite3
 import uuid
 
 import socketio
@@ -46,3 +47,42 @@ def test_a_guessable_session_id_is_replaced():
     assert len(session_id_or_new(None)) == 32
     good = uuid.uuid4().hex
     assert session_id_or_new(good) == good
+
+
+async def _confirmed_client(url: str, session_id: str):
+    client = socketio.AsyncClient(reconnection=False)
+    received, confirmed = [], asyncio.get_running_loop().create_future()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: received.append(data))
+    await client.connect(url, transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    assert await asyncio.wait_for(confirmed, 20) == session_id
+    return client, received
+
+
+def test_a_socket_cannot_write_into_another_persons_session(bot):
+    async def probe():
+        victim_session, intruder_session = uuid.uuid4().hex, uuid.uuid4().hex
+        victim, victim_received = await _confirmed_client(bot.rasa_url, victim_session)
+        intruder, intruder_received = await _confirmed_client(bot.rasa_url, intruder_session)
+        # The intruder knows the victim's session id (it was in an alert, or a log) and writes as the victim.
+        await intruder.emit("user_uttered", {"message": "how long does withdrawal last", "session_id": victim_session})
+        await asyncio.sleep(4)
+        stolen = (list(victim_received), list(intruder_received))
+        # Its own session still works: the refusal is about the other session, not a broken socket.
+        await intruder.emit("user_uttered", {"message": "how long does withdrawal last", "session_id": intruder_session})
+        for _ in range(200):
+            if intruder_received:
+                break
+            await asyncio.sleep(0.1)
+        await victim.disconnect()
+        await intruder.disconnect()
+        return victim_session, stolen, intruder_received
+
+    victim_session, (victim_got, intruder_got_stolen), own = asyncio.run(probe())
+    assert victim_got == [] and intruder_got_stolen == []
+    assert own, "the intruder's own session got no answer"
+    with sqlite3.connect(bot.db_path) as db:  # nothing was written into the victim's conversation
+        written = db.execute("SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+                             (victim_session,)).fetchone()[0]
+    assert written == 0
