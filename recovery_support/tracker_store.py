@@ -25,6 +25,7 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
+from recovery_support.alerts.db import keep_sqlite_files_private
 from recovery_support.tracker_spool import SpooledConversation, TrackerSpool, database_folder, spool_directory
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
+            event.listen(self.engine, "connect", keep_sqlite_files_private)
             self.engine.dispose()  # connections opened before the listener reconnect with it
         self.spool = TrackerSpool(spool_directory(spool_dir) / database_folder(self.engine.url))
         # How many of the tracker's events last handed out or saved, per conversation, are already in the

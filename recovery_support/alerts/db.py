@@ -4,6 +4,7 @@
 it has its own MetaData so that ``create_tables`` can never create or alter it.
 """
 import os
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -48,4 +49,20 @@ def make_engine(url: str) -> Engine:
         # A dead database must fail fast so the worker logs it and retries, not hang a thread.
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 5}
-    return sa.create_engine(parsed, **kwargs)
+    engine = sa.create_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", keep_sqlite_files_private)
+    return engine
+
+
+def keep_sqlite_files_private(connection: Any, _record: Any) -> None:
+    """The embedded default keeps health records in one SQLite file: readable by its owner only (0600), with its
+    WAL and shared-memory files. The first process to connect creates it with the umask's mode (often 0644);
+    every connection, Rasa's tracker store included, puts it back."""
+    for _seq, name, path in connection.execute("PRAGMA database_list").fetchall():
+        if name == "main" and path:
+            for file in (path, f"{path}-wal", f"{path}-shm"):
+                try:
+                    os.chmod(file, 0o600)
+                except FileNotFoundError:
+                    pass
