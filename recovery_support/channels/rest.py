@@ -11,6 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from recovery_support.channels.body_limit import limit_request_bodies
+from recovery_support.channels.intent_payloads import client_text
 from recovery_support.channels.never_silent import answer_turn
 
 
@@ -30,7 +31,7 @@ class ClinicRestInput(RestInput):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             sender_id = await self._extract_sender(request)
-            text = self._extract_message(request)
+            text = client_text(str(self._extract_message(request) or ""))
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender_id, input_channel=self.name(),
                                   metadata=self.get_metadata(request))

@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from recovery_support.channels.body_limit import MAX_REQUEST_BYTES, limit_request_bodies
+from recovery_support.channels.intent_payloads import client_text
 from recovery_support.channels.never_silent import answer_turn
 
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
@@ -132,8 +133,9 @@ class ClinicSocketIOInput(SocketIOInput):
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
-            await answer_turn(on_new_message, UserMessage(str(data.get("message", "")), output, sender_id,
-                                                          input_channel=self.name(), metadata=metadata))
+            text = client_text(str(data.get("message", "")))
+            await answer_turn(on_new_message, UserMessage(text, output, sender_id, input_channel=self.name(),
+                                                          metadata=metadata))
 
         @blueprint.route("/staff_message", methods=["POST"])
         async def staff_message(request: Request) -> HTTPResponse:

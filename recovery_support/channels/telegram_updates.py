@@ -4,15 +4,13 @@ Only a private chat's text message or button press counts; everything else (edit
 membership changes, stickers, photos, group chats) is acknowledged and dropped. Group chats are dropped because
 the conversation id is the chat id: everyone in a group would share one conversation and read each other's replies.
 """
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 
-
-_SLASHES_AND_SPACES = re.compile(r"^[\s/]+")
+from recovery_support.channels.intent_payloads import LEADING_SLASHES
 
 
 @dataclass(frozen=True)
@@ -42,14 +40,14 @@ def typed_text(text: str, start_message: str) -> Optional[str]:
     text = text.strip()  # Rasa strips too, so " /restart" would otherwise still be an intent
     if not text.startswith(INTENT_MESSAGE_PREFIX):
         return text or None
-    words = _SLASHES_AND_SPACES.sub("", text).split(None, 1)
+    words = LEADING_SLASHES.sub("", text).split(None, 1)
     if not words:
         return None
     command = words[0].split("@", 1)[0]  # "/start@clinic_bot": "@name" only says which bot is addressed
     if command.lower() == "start":
         return start_message
     # Stripped again after joining, so "/ /restart" or "/@x /restart" can't leave a slash in front.
-    return _SLASHES_AND_SPACES.sub("", " ".join([command, *words[1:]])).strip() or None
+    return LEADING_SLASHES.sub("", " ".join([command, *words[1:]])).strip() or None
 
 
 def incoming_message(update: Any, start_message: str) -> Optional[IncomingMessage]:
