@@ -73,13 +73,14 @@ def test_acknowledge_crisis_and_export_redacted_csv(staff_url, page, tmp_path):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/crisis$"))
 
-    handoff = page.locator("section.handoff", has_text=CRISIS_TEXT)
-    expect(handoff).to_contain_text("overdose · open")
+    handoff = page.locator("li.card", has_text=CRISIS_TEXT)
+    expect(handoff).to_contain_text("overdose")
+    expect(handoff).to_contain_text("nobody has it yet")
     handoff.get_by_role("button", name="Acknowledge").click()
-    handoff = page.locator("section.handoff", has_text=CRISIS_TEXT)
-    expect(handoff).to_contain_text("overdose · acknowledged")
-    expect(handoff).to_contain_text("acknowledged by boss")
-    conversation_id = re.search(r"conversation (\d+)", handoff.inner_text()).group(1)
+    handoff = page.locator("li.card", has_text=CRISIS_TEXT)
+    expect(handoff).to_contain_text("boss has it")
+    handoff.get_by_role("link", name="Notes and close").click()
+    conversation_id = re.search(r"conversation (\d+)", page.locator("dl.facts").inner_text()).group(1)
 
     page.goto(f"{staff_url}/conversations")
     page.locator("select[name=crisis]").select_option("yes")  # by name: the intent list mentions crisis_*
