@@ -1,0 +1,16 @@
+"""The Kubernetes values are safe as shipped: Rasa's HTTP API (every tracker, model uploads) is off, and every
+Redis the chat server talks to needs its password."""
+import yaml
+
+from recovery_support.paths import ROOT
+
+
+def test_the_helm_values_turn_rasas_http_api_off_and_use_redis_passwords():
+    values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yml").read_text(encoding="utf-8"))
+    settings = values["applicationSettings"]
+    assert settings["enableAPI"] is False
+    assert "rasaToken" not in (ROOT / "deploy" / "helm" / "values.yml").read_text(encoding="utf-8")
+    assert settings["endpoints"]["lockStore"]["password"] == "${REDIS_PASSWORD}"
+    socketio = settings["credentials"]["additionalChannelCredentials"][
+        "recovery_support.channels.socketio.ClinicSocketIOInput"]
+    assert socketio["message_queue"].startswith("redis://:${REDIS_PASSWORD}@")
