@@ -146,6 +146,8 @@ class AlertsConfig:
     # With no cursor yet (first start on a database with history), only crisis turns this recent are alerted:
     # months-old ones would page on-call staff for people who were fine long ago.
     first_start_lookback_hours: float = 24.0
+    # How long an acknowledge link works after its handoff was raised (the staff app's queue works always).
+    ack_link_valid_hours: float = 24.0
 
     def group_for(self, kind: str) -> ContactGroup:
         return self.backup if kind == "escalation" else self.on_call
@@ -236,7 +238,7 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
     data = dict(data or {})
     allowed = {"on_call", "backup", "escalate_after_seconds", "retry", "poll_interval_seconds", "ack_base_url",
                "http", "send_timeout_seconds", "gap_timeout_seconds", "database_retry_max_seconds",
-               "display_timezone", "first_start_lookback_hours"}
+               "display_timezone", "first_start_lookback_hours", "ack_link_valid_hours"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"alerts config: unknown key(s) {', '.join(unknown)}")
@@ -261,6 +263,8 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
         raise ConfigError("poll_interval_seconds and escalate_after_seconds must be positive")
     if not config.first_start_lookback_hours > 0:  # "not >" also refuses NaN
         raise ConfigError("first_start_lookback_hours must be positive")
+    if not config.ack_link_valid_hours > 0:
+        raise ConfigError("ack_link_valid_hours must be positive")
     return config
 
 

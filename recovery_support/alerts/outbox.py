@@ -21,7 +21,7 @@ def build_message(handoff: Handoff, kind: str, config: AlertsConfig, ack_base_ur
         message_text=truncate(handoff.message_text),
         message_at=handoff.message_at or handoff.created_at,
         created_at=handoff.created_at,
-        ack_url=ack_url(ack_base_url, config.ack_secret, handoff.id),
+        ack_url=ack_url(ack_base_url, config.ack_secret, handoff.id, handoff.created_at),
         escalate_after_seconds=config.escalate_after_seconds,
         display_timezone=config.display_timezone,
     )

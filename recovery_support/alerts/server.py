@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 
 from recovery_support.alerts.acknowledge import AckResult, acknowledge, handoff_summary
 from recovery_support.alerts.message import category_words
-from recovery_support.alerts.signing import verify
+from recovery_support.alerts.models import utcnow
+from recovery_support.alerts.signing import created_stamp, verify
 
 HealthCheck = Callable[[], Awaitable[Dict[str, Any]]]
 
@@ -49,21 +50,42 @@ def _done_text(result: AckResult) -> str:
     return f"This handoff is {html.escape(result.status or 'unknown')}."
 
 
-def make_app(engine: Engine, secret: bytes, health: HealthCheck) -> web.Application:
+EXPIRED = ("<p>This acknowledge link has expired. If the crisis still needs someone, acknowledge it in the "
+           "staff app's crisis queue.</p>")
+
+
+def make_app(engine: Engine, secret: bytes, health: HealthCheck,
+             link_valid_seconds: float = 24 * 3600) -> web.Application:
     def handoff_id(request: web.Request) -> int:
         try:
             return int(request.match_info["handoff_id"])
         except ValueError:
             raise web.HTTPNotFound() from None
 
-    def check_signature(request: web.Request, ident: int) -> None:
-        if not verify(secret, ident, request.query.get("sig", "")):
+    def check_signature(request: web.Request, ident: int) -> int:
+        """The link's creation stamp, once its signature is right."""
+        try:
+            created = int(request.query.get("t", ""))
+        except ValueError:
+            created = -1
+        if created < 0 or not verify(secret, ident, created, request.query.get("sig", "")):
             raise web.HTTPForbidden(text="This acknowledge link is not valid.", headers=SECURITY_HEADERS)
+        return created
+
+    async def checked_summary(request: web.Request, ident: int) -> Optional[Dict[str, Any]]:
+        """The handoff the link was made for: same id and same creation time, and not expired."""
+        created = check_signature(request, ident)
+        summary = await asyncio.to_thread(handoff_summary, engine, ident)
+        if summary is None or created_stamp(summary["created_at"]) != created:
+            return None  # another handoff now has this id: the link was for one that is gone
+        if (utcnow() - summary["created_at"]).total_seconds() > link_valid_seconds:
+            raise web.HTTPGone(text=_page("Link expired", EXPIRED).text, content_type="text/html",
+                               headers=SECURITY_HEADERS)
+        return summary
 
     async def show(request: web.Request) -> web.Response:
         ident = handoff_id(request)
-        check_signature(request, ident)
-        summary = await asyncio.to_thread(handoff_summary, engine, ident)
+        summary = await checked_summary(request, ident)
         if summary is None:
             return _page("Handoff not found", "<p>No such handoff.</p>", 404)
         heading = f"Crisis handoff #{ident}: {category_words(summary['category'])}"
@@ -73,8 +95,9 @@ def make_app(engine: Engine, secret: bytes, health: HealthCheck) -> web.Applicat
                                status=summary["status"])
             return _page(heading, facts + f"<p>{_done_text(result)}</p>")
         sig = html.escape(request.query.get("sig", ""), quote=True)
+        created = html.escape(request.query.get("t", ""), quote=True)
         form = (
-            f"<form method=\"post\" action=\"/ack/{ident}?sig={sig}\">"
+            f"<form method=\"post\" action=\"/ack/{ident}?t={created}&amp;sig={sig}\">"
             "<p><label>Your name (so colleagues know who has it)<br>"
             "<input name=\"by\" maxlength=\"120\" autocomplete=\"name\"></label></p>"
             "<p><button type=\"submit\">I've got this: acknowledge</button></p></form>"
@@ -84,7 +107,8 @@ def make_app(engine: Engine, secret: bytes, health: HealthCheck) -> web.Applicat
 
     async def confirm(request: web.Request) -> web.Response:
         ident = handoff_id(request)
-        check_signature(request, ident)
+        if await checked_summary(request, ident) is None:
+            return _page("Handoff not found", "<p>No such handoff.</p>", 404)
         form = await request.post()
         by = str(form.get("by") or "").strip() or "link"
         result = await asyncio.to_thread(acknowledge, engine, ident, by, "acknowledge link")

@@ -61,7 +61,8 @@ class AlertWorker:
 
     async def start(self) -> None:
         # The HTTP server first: /healthz must answer (503) even while the database is down.
-        self._runner = web.AppRunner(make_app(self.engine, self.config.ack_secret, self.health), access_log=None)
+        app = make_app(self.engine, self.config.ack_secret, self.health, self.config.ack_link_valid_hours * 3600)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
         await site.start()

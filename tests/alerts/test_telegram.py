@@ -36,7 +36,7 @@ async def test_alert_with_acknowledge_button_and_ack_from_the_staff_chat(engine,
     assert sent["disable_web_page_preview"] is True
     assert sent["reply_markup"] == {"inline_keyboard": [[{"text": "Acknowledge",
                                                           "callback_data": f"ack:{handoff_id}"}]]}
-    assert f"/ack/{handoff_id}?sig=" in sent["text"]
+    assert f"/ack/{handoff_id}?t=" in sent["text"] and "&sig=" in sent["text"]
     assert "Suicidal thoughts" in sent["text"]
 
     answers = telegram.calls["answerCallbackQuery"]
