@@ -148,6 +148,8 @@ class AlertsConfig:
     first_start_lookback_hours: float = 24.0
     # How long an acknowledge link works after its handoff was raised (the staff app's queue works always).
     ack_link_valid_hours: float = 24.0
+    # Where staff open the staff app: alerts link to the handoff's page there (never to a sender id).
+    staff_base_url: str = "http://localhost:8090"
 
     def group_for(self, kind: str) -> ContactGroup:
         return self.backup if kind == "escalation" else self.on_call
@@ -238,7 +240,8 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
     data = dict(data or {})
     allowed = {"on_call", "backup", "escalate_after_seconds", "retry", "poll_interval_seconds", "ack_base_url",
                "http", "send_timeout_seconds", "gap_timeout_seconds", "database_retry_max_seconds",
-               "display_timezone", "first_start_lookback_hours", "ack_link_valid_hours"}
+               "display_timezone", "first_start_lookback_hours", "ack_link_valid_hours",
+               "staff_base_url"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"alerts config: unknown key(s) {', '.join(unknown)}")

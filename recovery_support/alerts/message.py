@@ -34,7 +34,9 @@ class AlertMessage:
     handoff_id: int
     kind: str  # alert or escalation
     category: str
-    conversation_id: str
+    # The handoff's page in the staff app, never the conversation's sender id: a web chat's session id lets
+    # whoever holds it receive that person's replies, and a Telegram chat id is an identifier.
+    staff_url: str
     message_text: str  # already truncated
     message_at: datetime  # when the person wrote it, naive UTC
     created_at: datetime  # when the handoff was recorded, naive UTC
@@ -78,7 +80,7 @@ class AlertMessage:
         lines += [
             f"Category: {self.category_words}",
             f"Time: {self.local_time()}",
-            f"Conversation: {self.conversation_id}",
+            f"In the staff app: {self.staff_url}",
             "",
             "Message written by the person (user-written, unverified):",
             "-----",
@@ -100,7 +102,7 @@ class AlertMessage:
             "category": self.category,
             "category_words": self.category_words,
             "level": self.level,
-            "conversation_id": self.conversation_id,
+            "staff_url": self.staff_url,
             "message": self.message_text,
             "created_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
             "message_at": self.message_at.replace(tzinfo=timezone.utc).isoformat(),

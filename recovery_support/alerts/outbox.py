@@ -17,7 +17,7 @@ def build_message(handoff: Handoff, kind: str, config: AlertsConfig, ack_base_ur
         kind=kind,
         category=handoff.category,
         level=handoff.level or "crisis",
-        conversation_id=handoff.conversation_id,
+        staff_url=f"{config.staff_base_url.rstrip('/')}/crisis/{handoff.id}",
         message_text=truncate(handoff.message_text),
         message_at=handoff.message_at or handoff.created_at,
         created_at=handoff.created_at,

@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from recovery_support.channels.log_ref import log_ref
 from recovery_support.clinic import load_clinic_profile
 
 logger = logging.getLogger(__name__)
@@ -36,11 +37,11 @@ async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
     try:
         await on_new_message(message)
     except Exception:
-        logger.exception("A turn of conversation %s failed", message.sender_id)
+        logger.exception("A turn of conversation %s failed", log_ref(message.sender_id))
     if watched.sent:
         return
-    logger.warning("A turn of conversation %s sent nothing: sending the apology", message.sender_id)
+    logger.warning("A turn of conversation %s sent nothing: sending the apology", log_ref(message.sender_id))
     try:
         await watched.inner.send_text_message(message.sender_id, load_clinic_profile().unavailable_reply())
     except Exception:
-        logger.exception("The apology to conversation %s could not be sent either", message.sender_id)
+        logger.exception("The apology to conversation %s could not be sent either", log_ref(message.sender_id))

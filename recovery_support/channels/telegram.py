@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 
+from recovery_support.channels.log_ref import log_ref
 from recovery_support.channels.never_silent import answer_turn
 from recovery_support.channels.telegram_api import DEFAULT_API_BASE_URL, BotApi, TelegramApiError
 from recovery_support.channels.telegram_render import crisis_text, inline_keyboard, is_crisis, text_chunks
@@ -61,7 +62,7 @@ class TelegramOutput(OutputChannel):
         try:
             await self.api.call("sendMessage", payload)
         except TelegramApiError as error:
-            logger.error("Telegram reply to chat %s not delivered: %s", chat_id, error)
+            logger.error("Telegram reply to %s not delivered: %s", log_ref(chat_id), error)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for chunk in text_chunks(text):
@@ -79,7 +80,7 @@ class TelegramOutput(OutputChannel):
         try:
             await self.api.call("sendPhoto", {"chat_id": recipient_id, "photo": image})
         except TelegramApiError as error:
-            logger.error("Telegram image to chat %s not delivered: %s", recipient_id, error)
+            logger.error("Telegram image to %s not delivered: %s", log_ref(recipient_id), error)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Crisis resources become a text message; any other custom payload sends its "text", if any."""
@@ -89,7 +90,7 @@ class TelegramOutput(OutputChannel):
             text = crisis_text(json_message)
             if text is None:
                 # The reply's own text (sent before this) still went out; the payload itself is broken.
-                logger.error("Crisis payload for chat %s lists no usable resource: %s", recipient_id,
+                logger.error("Crisis payload for %s lists no usable resource: %s", log_ref(recipient_id),
                              json.dumps(json_message)[:500])
                 return
             await self.send_text_message(recipient_id, text)

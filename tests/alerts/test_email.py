@@ -24,7 +24,8 @@ async def test_alert_arrives_by_email_as_plain_text(engine):
     assert mail.get_content_type() == "text/plain"
     body = mail.get_content()
     assert "Category: Medical emergency" in body
-    assert "Conversation: web-99" in body
+    # The handoff's page in the staff app, never the web chat's session id (it would let a reader join the chat).
+    assert "web-99" not in body and re.search(r"In the staff app: http://\S+/crisis/1\b", body)
     assert "user-written" in body
     assert "my brother is having a seizure <b>help</b>" in body  # shown as typed, in a text/plain part
     assert re.search(r"/ack/1\?t=\d+&sig=[0-9a-f]{64}", body)

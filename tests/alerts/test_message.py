@@ -5,7 +5,7 @@ from recovery_support.alerts.message import MAX_MESSAGE_CHARS, AlertMessage, tru
 
 
 def message(**overrides):
-    fields = dict(handoff_id=5, kind="alert", category="self_harm", conversation_id="c-1",
+    fields = dict(handoff_id=5, kind="alert", category="self_harm", staff_url="https://staff.test/crisis/5",
                   message_text="I hurt myself", message_at=datetime(2025, 1, 2, 3, 4, 5),
                   created_at=datetime(2025, 1, 2, 3, 4, 6), ack_url="https://ack.test/ack/5?sig=ab")
     fields.update(overrides)
@@ -16,7 +16,7 @@ def test_text_has_everything_staff_need():
     text = message().text()
     assert text.startswith("[CRISIS ALERT] Self-harm (handoff #5)")
     assert "Time: 2025-01-02 03:04:05 UTC" in text
-    assert "Conversation: c-1" in text
+    assert "In the staff app: https://staff.test/crisis/5" in text
     assert "user-written" in text and "\nI hurt myself\n" in text
     assert text.rstrip().endswith("https://ack.test/ack/5?sig=ab")
 
