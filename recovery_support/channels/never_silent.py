@@ -1,4 +1,5 @@
-"""No turn ends in silence: when a turn sent the person nothing, they get the clinic's apology.
+"""No turn ends in silence: when a turn sent the person nothing, they get the clinic's apology. Every channel's
+turn starts here, so a very long message is also shortened here (``long_messages.py``).
 
 A turn can end with no reply without any exception reaching the channel: Rasa logs a failed or timed-out call
 to the action server and goes on with nothing to say. So each channel hands the turn to ``answer_turn``,
@@ -11,6 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from recovery_support.channels.log_ref import log_ref
+from recovery_support.channels.long_messages import shortened
 from recovery_support.clinic import load_clinic_profile
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ class WatchedOutputChannel(OutputChannel):
 async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
     watched = WatchedOutputChannel(message.output_channel)
     message.output_channel = watched
+    message.text, note = shortened(message.text or "")
+    if note:
+        await watched.inner.send_text_message(message.sender_id, note)
     try:
         await on_new_message(message)
     except Exception:
