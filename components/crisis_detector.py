@@ -56,7 +56,9 @@ class CrisisDetector(GraphComponent):
                 "semantic_check_in": defaults.semantic_check_in,
                 "second_category": defaults.second_category,
                 "classifier_crisis": defaults.classifier_crisis,
-                "topic_confident": defaults.topic_confident}
+                "topic_confident": defaults.topic_confident,
+                "short_message_words": defaults.short_message_words,
+                "short_message_check_in": defaults.short_message_check_in}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  semantic: Optional[SemanticCrisisClassifier] = None) -> None:
@@ -119,7 +121,7 @@ class CrisisDetector(GraphComponent):
         semantic = self._semantic_scores(readable)
         # The look-alike may be wrong about the part it explained: the whole message is read as well.
         whole = self._semantic_scores(text) if verdict.lookalike else None
-        decision = decide(verdict, semantic, ranking, self.thresholds, whole)
+        decision = decide(verdict, semantic, ranking, self.thresholds, whole, words=len(text.split()))
         message.set("crisis", decision.as_dict(), add_to_output=True)
         if decision.level == CRISIS:
             category = decision.category

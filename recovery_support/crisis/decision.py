@@ -9,7 +9,7 @@ cut, a question mark after an emergency), so the encoder also reads the whole me
 reading there (``semantic_crisis``) overrules the look-alike: no check-in from it. DIET read the whole message
 too, and its crisis intent is a weaker signal, so a look-alike does veto DIET's crisis intent.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from recovery_support.crisis.category import PRECEDENCE, CrisisCategory, CrisisVerdict
@@ -26,6 +26,10 @@ class Thresholds:
     second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
     classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
     topic_confident: float = 0.8  # DIET this sure of a topic ("do you have a sliding scale"): no check-in
+    # A message this short gives the encoder little context ("day 3 off xanax"): its check-in needs more. On the
+    # blind sets B-F no crisis this short lay between the two bars.
+    short_message_words: float = 6  # words
+    short_message_check_in: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,16 @@ def ordered(categories: Sequence[CrisisCategory]) -> Tuple[CrisisCategory, ...]:
 
 
 def decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: List[Tuple[str, float]],
-           thresholds: Thresholds = Thresholds(), whole: Optional[SemanticScores] = None) -> CrisisDecision:
+           thresholds: Thresholds = Thresholds(), whole: Optional[SemanticScores] = None,
+           words: Optional[int] = None) -> CrisisDecision:
     """``semantic``: scored on the text the look-alike does not explain (None when nothing is left);
     ``whole``: scored on the whole message, when a look-alike explained part of it;
-    ``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order."""
+    ``ranking``: (intent, confidence) pairs as in Rasa's intent ranking, in any order; ``words``: the
+    message's length in words (None: not short)."""
     scores = semantic.as_dict() if semantic else {}
+    if words is not None and words <= thresholds.short_message_words:
+        thresholds = replace(thresholds, semantic_check_in=max(thresholds.semantic_check_in,
+                                                                 thresholds.short_message_check_in))
     decision = _decide(verdict, semantic, ranking, thresholds, scores)
     if decision.level != CRISIS and verdict.lookalike and whole is not None:
         top, top_p = whole.top()

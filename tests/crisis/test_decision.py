@@ -58,6 +58,13 @@ def test_a_confident_reading_of_the_whole_message_overrules_a_look_alike(whole: 
         assert decision.categories == (H,) and "whole message" in decision.reason
 
 
+def test_a_short_message_needs_more_for_a_check_in() -> None:
+    assert decide(NOTHING, scores(medical=0.68), [], words=4).level is None  # "day 3 off xanax"
+    assert decide(NOTHING, scores(medical=0.8), [], words=4).level == CHECK_IN
+    assert decide(NOTHING, scores(medical=0.68), [], words=12).level == CHECK_IN
+    assert decide(NOTHING, scores(medical=0.95), [], words=2).level == CRISIS  # the crisis bar is the same
+
+
 def test_the_decision_in_the_parse_data_names_its_reason_and_scores() -> None:
     data = decide(NOTHING, scores(suicidal=0.9), []).as_dict()
     assert data["level"] == CRISIS and data["category"] == "suicidal" and data["categories"] == ["suicidal"]
