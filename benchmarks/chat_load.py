@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import aiohttp
 
@@ -46,11 +46,13 @@ async def conversation(session: aiohttp.ClientSession, url: str, turns: int, lat
         latencies.append(time.perf_counter() - started)
 
 
-async def load(base_url: str, concurrency: int, turns: int) -> dict:
+async def load(base_url: str, concurrency: int, turns: int, headers: Optional[Dict[str, str]] = None) -> dict:
+    """``headers``: what the REST channel needs (its token, in the replicas' production credentials)."""
     url = f"{base_url}/webhooks/rest/webhook"
     # aiohttp holds back requests beyond 100 open connections by default: that queue would count as latency.
     connector = aiohttp.TCPConnector(limit=max(100, concurrency + 1))
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), connector=connector,
+                                     headers=headers) as session:
         await conversation(session, url, 3, [], [])  # warm-up: first inference builds TensorFlow graphs
         latencies, errors = [], []
         started = time.perf_counter()

@@ -17,7 +17,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 
@@ -86,14 +86,15 @@ async def sample_memory(pids: Dict[str, List[int]], peaks: Dict[str, List[float]
         await asyncio.sleep(0.5)
 
 
-async def measured_load(url: str, concurrency: int, turns: int, pids: Dict[str, List[int]]) -> dict:
+async def measured_load(url: str, concurrency: int, turns: int, pids: Dict[str, List[int]],
+                        headers: Optional[Dict[str, str]] = None) -> dict:
     """chat_load.load, plus each process's peak resident memory (MB) and CPU use (cores) while it ran."""
     peaks = {kind: [0.0] * len(kind_pids) for kind, kind_pids in pids.items()}
     sampler = asyncio.create_task(sample_memory(pids, peaks))
     cpu_before = {kind: [cpu_seconds(pid) for pid in kind_pids] for kind, kind_pids in pids.items()}
     machine_before, own_before, started = machine_busy_seconds(), time.process_time(), time.monotonic()
     try:
-        figures = await load(url, concurrency, turns)
+        figures = await load(url, concurrency, turns, headers)
     finally:
         sampler.cancel()
     elapsed = time.monotonic() - started
@@ -117,7 +118,7 @@ def measure_replicas(replicas: int, levels: List[int], turns: int, workdir: Path
         for replica in topology.replicas:  # first turns build TensorFlow graphs and the actions' answer index
             asyncio.run(load(replica.url, 2, 4))
         pids = topology_pids(topology)
-        return {level: asyncio.run(measured_load(topology.chat_url, level, turns, pids)) for level in levels}
+        return {level: asyncio.run(measured_load(topology.chat_url, level, turns, pids, topology.rest_headers)) for level in levels}
 
 
 def measure_stock(levels: List[int], turns: int, workdir: Path) -> Dict[int, dict]:

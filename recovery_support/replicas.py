@@ -8,6 +8,7 @@ it with the rest of the product, and the multi-replica tests and benchmarks star
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,11 @@ class Topology:
     workdir: Path
     env: Dict[str, str] = field(default_factory=dict)
 
+    @property
+    def rest_headers(self) -> Dict[str, str]:
+        """What a REST client of this topology sends (the channel needs its token here)."""
+        return {"Authorization": f"Bearer {self.env['REST_CHANNEL_TOKEN']}"}
+
     def kill_rasa(self, index: int) -> None:
         """Kill a replica's Rasa server at once (SIGKILL, no clean shutdown), as a crashed pod would go."""
         process = self.replicas[index].rasa
@@ -102,6 +108,8 @@ def endpoint_env(database_url: str, redis_url: str, actions_url: str) -> Dict[st
         "DB_HOST": db.host or "localhost", "DB_PORT": str(db.port or 5432), "DB_NAME": db.database or "postgres",
         "DB_USER": db.username or "postgres", "DB_PASSWORD": db.password or "",
         "REDIS_HOST": red.host or "localhost", "REDIS_PORT": str(red.port or 6379),
+        # The REST channel is for integrations: in this topology it needs a token (credentials.replicas.yml).
+        "REST_CHANNEL_TOKEN": os.environ.get("REST_CHANNEL_TOKEN") or secrets.token_urlsafe(32),
     }
 
 

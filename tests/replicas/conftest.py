@@ -84,6 +84,11 @@ def database_url():
         yield str(sa.engine.make_url(POSTGRES_URL).set(database=name))
 
 
+# The production credentials put the REST channel behind a token: the tests are an integration that has it.
+REST_TOKEN = secrets.token_urlsafe(32)
+REST_HEADERS = {"Authorization": f"Bearer {REST_TOKEN}"}
+
+
 @pytest.fixture(scope="package")
 def topology(tmp_path_factory, redis_server, database_url):
     if not find_nginx():
@@ -91,5 +96,6 @@ def topology(tmp_path_factory, redis_server, database_url):
     workdir = tmp_path_factory.mktemp("replicas")
     with running_replicas(workdir, replicas=2, database_url=database_url, redis_url=redis_server.url,
                           extra_env={"TRACKER_SPOOL_DIR": str(workdir / "spool"),
-                                     "STAFF_RELAY_TOKEN": secrets.token_urlsafe(32)}) as running:
+                                     "STAFF_RELAY_TOKEN": secrets.token_urlsafe(32),
+                                     "REST_CHANNEL_TOKEN": REST_TOKEN}) as running:
         yield running

@@ -13,6 +13,8 @@ from typing import Dict, List, Tuple
 import aiohttp
 import sqlalchemy as sa
 
+from tests.replicas.conftest import REST_HEADERS
+
 CONVERSATIONS = 30
 PAIRS = 5  # so 10 user messages per conversation, 300 in all
 QUESTIONS = [
@@ -23,7 +25,8 @@ QUESTIONS = [
 
 
 async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> List[Dict]:
-    async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
+    async with session.post(f"{url}/webhooks/rest/webhook", headers=REST_HEADERS,
+                            json={"sender": sender, "message": text}) as response:
         assert response.status == 200, await response.text()
         return await response.json()
 

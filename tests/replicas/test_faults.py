@@ -13,13 +13,14 @@ import requests
 
 from recovery_support.clinic import load_clinic_profile
 from recovery_support.servers import custom_payloads, texts
+from tests.replicas.conftest import REST_HEADERS
 
 OVERDOSE = "my friend took too much and is not breathing"
 SUICIDAL = "i want to kill myself"
 
 
 def chat(url: str, text: str, sender: Optional[str] = None) -> List[Dict]:
-    response = requests.post(f"{url}/webhooks/rest/webhook",
+    response = requests.post(f"{url}/webhooks/rest/webhook", headers=REST_HEADERS,
                              json={"sender": sender or uuid.uuid4().hex, "message": text}, timeout=60)
     response.raise_for_status()
     return response.json()
@@ -68,7 +69,7 @@ def test_a_replica_killed_under_load_loses_at_most_the_turns_it_was_answering(to
         answered[sender] = 0
         for turn in range(turns_each):
             try:
-                async with session.post(f"{topology.chat_url}/webhooks/rest/webhook",
+                async with session.post(f"{topology.chat_url}/webhooks/rest/webhook", headers=REST_HEADERS,
                                         json={"sender": sender, "message": "how long does withdrawal last"}) as r:
                     if r.status == 200 and await r.json():
                         answered[sender] += 1
@@ -105,3 +106,11 @@ def test_with_the_action_servers_stopped_crisis_replies_arrive_and_questions_get
     reply = texts(chat(topology.chat_url, "how long does withdrawal last"))
     clinic = load_clinic_profile()
     assert "sorry" in reply.lower() and clinic.phone in reply and "911" in reply
+
+
+def test_the_rest_channel_needs_its_token_in_production(topology):
+    body = {"sender": uuid.uuid4().hex, "message": "how long does withdrawal last"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        response = requests.post(f"{topology.chat_url}/webhooks/rest/webhook", json=body, headers=headers, timeout=60)
+        assert response.status_code == 401, headers
+    assert chat(topology.chat_url, "how long does withdrawal last")
