@@ -23,7 +23,6 @@ from recovery_support.staff.live_feed import LiveFeed
 from recovery_support.staff.middleware import authentication, csrf, public, security_headers
 from recovery_support.staff.projector import project_all
 from recovery_support.staff.settings import Settings
-from recovery_support.staff.throttle import LoginThrottle
 from recovery_support.staff.views import admin, auth, conversations, crisis, dashboard, exports, live
 
 if TYPE_CHECKING:
@@ -128,8 +127,6 @@ def make_app(engine: Engine, settings: Optional[Settings] = None,
     app["engine"] = engine
     app["settings"] = settings
     app["redactor"] = redactor  # loaded on the first export: spaCy takes seconds to start
-    app["throttle"] = LoginThrottle(settings.login_max_failures, settings.login_window_seconds,
-                                    settings.login_lockout_seconds)
     app["live_feed"] = LiveFeed(engine, settings.live_interval_seconds)
     app["contact_warning"] = warning_for(Path(settings.alerts_config_path or ALERTS_CONFIG))
     app.add_routes(routes())
@@ -150,6 +147,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                         help="send the session cookie over plain HTTP (only behind no TLS at all, e.g. a lab)")
     parser.add_argument("--alerts-config", default=str(ALERTS_CONFIG),
                         help="the alert worker's config: the app warns on every page while it names no contact")
+    parser.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                        help="a reverse proxy's address: the client's address is then read from its "
+                             "X-Forwarded-For (repeat for several proxies)")
     parser.add_argument("--projector-interval", type=float, default=Settings.projector_interval_seconds,
                         help="seconds between projections of new chat events (0: off)")
     args = parser.parse_args(argv)
@@ -158,7 +158,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if not has_table(engine, "staff_users"):
         raise SystemExit("The staff tables don't exist: run `.venv/bin/alembic upgrade head` first.")
     settings = Settings(cookie_secure=not args.insecure_cookie, projector_interval_seconds=args.projector_interval,
-                        alerts_config_path=args.alerts_config)
+                        alerts_config_path=args.alerts_config, trusted_proxies=tuple(args.trusted_proxy))
     # No access log: URLs carry search terms (possibly names); the audit log records who asked for what.
     web.run_app(make_app(engine, settings), host=args.host, port=args.port, access_log=None)
 

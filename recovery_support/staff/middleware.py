@@ -37,7 +37,16 @@ def public(handler: Handler) -> Handler:
 
 
 def remote(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address: from the trusted proxy's header when the request came through that proxy."""
+    settings = request.app["settings"]
+    address = request.remote or "unknown"
+    if address not in settings.trusted_proxies:
+        return address
+    hops = [hop.strip() for hop in request.headers.get(settings.trusted_proxy_header, "").split(",") if hop.strip()]
+    for hop in reversed(hops):  # the rightmost hop our proxies did not add is the client
+        if hop not in settings.trusted_proxies:
+            return hop[:64]
+    return address
 
 
 @web.middleware

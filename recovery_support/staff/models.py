@@ -146,6 +146,19 @@ class AuditLog(Base):
     remote = sa.Column(sa.String(64))  # the client address, for logins and web actions
 
 
+class LoginFailure(Base):
+    """A failed login: kept in the database so every staff-app process counts the same failures (throttle.py)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_username_at", "username", "at"),
+                      sa.Index("ix_login_failures_address_at", "address", "at"))
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    username = sa.Column(sa.String(255), nullable=False)
+    address = sa.Column(sa.String(64), nullable=False)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
 class StaffSession(Base):
     """A logged-in browser. Kept in the database so a restart doesn't log everyone out mid-crisis."""
 

@@ -11,6 +11,13 @@ class Settings:
     cookie_secure: bool = True
     # Login throttling per (username, client address): this many failures within the window lock it out.
     login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_max_failures_per_account: int = 50
+    # Behind a reverse proxy, request.remote is the proxy. With the proxy's address here, the client's address is
+    # read from ``trusted_proxy_header`` (the rightmost address the trusted proxies did not add); a request from
+    # anywhere else can't choose its address by sending the header.
+    trusted_proxies: tuple = ()
+    trusted_proxy_header: str = "X-Forwarded-For"
     login_window_seconds: int = 15 * 60
     login_lockout_seconds: int = 15 * 60
     # How often the app projects new Rasa events into conversations (0: never; run the projector command).

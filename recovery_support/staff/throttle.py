@@ -1,48 +1,59 @@
-"""Login throttling per (username, client address).
+"""Login throttling, in the database so every staff-app process counts the same failures.
 
-In memory, because the staff app is one process; a restart forgets failures, which only gives an attacker a
-fresh five tries after waiting for a restart. Bounded in size so a flood of made-up names can't fill memory.
+Three counts over the window, each with its own limit:
+- one username from one address (``login_max_failures``, 5): someone guessing one colleague's password;
+- one address, any username (``login_max_failures_per_address``, 20): one machine trying many accounts;
+- one username, any address (``login_max_failures_per_account``, 50): guessing spread over many machines.
+The per-account limit is high on purpose: a low one would let anyone lock a clinician out of the crisis queue
+with a few wrong passwords. The address is the real client's (``client_address``), not a proxy's.
 """
-import time
-from collections import OrderedDict, deque
-from typing import Callable, Deque, Tuple
+from datetime import timedelta
+from typing import Tuple
 
-Key = Tuple[str, str]
-MAX_KEYS = 10000
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from recovery_support.staff.models import LoginFailure, utcnow
+from recovery_support.staff.settings import Settings
+
+Key = Tuple[str, str]  # (username, address)
 
 
-class LoginThrottle:
-    def __init__(self, max_failures: int, window_seconds: float, lockout_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.lockout = lockout_seconds
-        self.clock = clock
-        self._failures: "OrderedDict[Key, Deque[float]]" = OrderedDict()
+def _count(session: Session, since, *conditions) -> Tuple[int, object]:  # type: ignore[no-untyped-def]
+    found = session.execute(sa.select(sa.func.count(LoginFailure.id), sa.func.max(LoginFailure.at))
+                            .where(LoginFailure.at >= since, *conditions)).one()
+    return int(found[0]), found[1]
 
-    def _recent(self, key: Key) -> Deque[float]:
-        now = self.clock()
-        failures = self._failures.get(key, deque())
-        horizon = now - max(self.window, self.lockout)
-        while failures and failures[0] < horizon:
-            failures.popleft()
-        return failures
 
-    def retry_after(self, key: Key) -> float:
-        """Seconds until this key may try again; 0 when it may try now."""
-        failures = self._recent(key)
-        in_window = [t for t in failures if t >= self.clock() - self.window]
-        if len(in_window) < self.max_failures:
-            return 0.0
-        return max(0.0, in_window[-1] + self.lockout - self.clock())
+def retry_after(engine: Engine, key: Key, settings: Settings) -> float:
+    """Seconds until this username may try again from this address; 0 when it may try now."""
+    username, address = key
+    now = utcnow()
+    since = now - timedelta(seconds=settings.login_window_seconds)
+    limits = [((LoginFailure.username == username, LoginFailure.address == address), settings.login_max_failures),
+              ((LoginFailure.address == address,), settings.login_max_failures_per_address),
+              ((LoginFailure.username == username,), settings.login_max_failures_per_account)]
+    wait = 0.0
+    with Session(engine, future=True) as session:
+        for conditions, limit in limits:
+            count, latest = _count(session, since, *conditions)
+            if count >= limit and latest is not None:
+                until = latest + timedelta(seconds=settings.login_lockout_seconds)
+                wait = max(wait, (until - now).total_seconds())
+    return max(0.0, wait)
 
-    def failed(self, key: Key) -> None:
-        failures = self._recent(key)
-        failures.append(self.clock())
-        self._failures[key] = failures
-        self._failures.move_to_end(key)
-        while len(self._failures) > MAX_KEYS:
-            self._failures.popitem(last=False)
 
-    def succeeded(self, key: Key) -> None:
-        self._failures.pop(key, None)
+def failed(engine: Engine, key: Key, settings: Settings) -> None:
+    with Session(engine, future=True) as session, session.begin():
+        session.add(LoginFailure(username=key[0], address=key[1], at=utcnow()))
+        # Old rows only cost space: forget what no window or lockout can count any more.
+        horizon = utcnow() - timedelta(seconds=max(settings.login_window_seconds, settings.login_lockout_seconds))
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.at < horizon))
+
+
+def succeeded(engine: Engine, key: Key) -> None:
+    """The pair's failures are forgotten; the address's and the account's other failures still count."""
+    with Session(engine, future=True) as session, session.begin():
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.username == key[0],
+                                                      LoginFailure.address == key[1]))

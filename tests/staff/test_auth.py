@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -248,3 +249,40 @@ async def test_a_password_reset_ends_the_users_sessions(db, users):
         set_password(db, "clinician", "a brand new long passphrase 77")
         response = await client.get("/crisis", allow_redirects=False)
         assert response.status == 303 and response.headers["Location"].startswith("/login")
+
+
+async def test_failures_are_counted_in_the_database_across_staff_app_processes(db, users):
+    async with app_client(db) as first, app_client(db) as second:
+        for client in (first, second, first, second, first):  # two processes, one database
+            assert (await login(client, "admin", "not the password")).status == 401
+        assert (await login(second, "admin", PASSWORD)).status == 429
+
+
+async def test_one_address_trying_many_accounts_is_stopped(db, users):
+    settings = replace(TEST_SETTINGS, login_max_failures_per_address=6)
+    async with app_client(db, settings) as client:
+        for name in ("a1", "a2", "a3", "a4", "a5", "a6"):
+            assert (await login(client, name, "guess")).status == 401
+        assert (await login(client, "admin", PASSWORD)).status == 429
+
+
+async def test_behind_a_trusted_proxy_the_clients_address_counts_and_cannot_be_forged_from_elsewhere(db, users):
+    proxied = replace(TEST_SETTINGS, trusted_proxies=("127.0.0.1",))
+    async with app_client(db, proxied) as client:
+        # Behind the proxy, each client is counted on its own: an attacker locks out only its own address.
+        for _ in range(5):
+            assert (await login_from(client, "admin", "nope", "203.0.113.7")).status == 401
+        assert (await login_from(client, "admin", PASSWORD, "203.0.113.7")).status == 429
+        assert (await login_from(client, "admin", PASSWORD, "198.51.100.2")).status == 303
+    failures = rows(db, "select distinct address from login_failures")
+    assert failures == [{"address": "203.0.113.7"}]
+    async with app_client(db) as direct:  # not a trusted proxy: the header is ignored
+        await login_from(direct, "reviewer", "nope", "192.0.2.1")
+    assert {"address": "192.0.2.1"} not in rows(db, "select distinct address from login_failures")
+
+
+async def login_from(client, username: str, password: str, address: str):
+    page = await client.get("/login")
+    token = CSRF_RE.search(await page.text()).group(1)
+    return await client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                             headers={"X-Forwarded-For": f"{address}, 127.0.0.1"}, allow_redirects=False)

@@ -13,7 +13,7 @@ from recovery_support.staff.schema import TARGET_METADATA, include_object
 from tests.staff.conftest import ROOT, create_events_table, insert_event, insert_turn, migrate, rows
 
 STAFF = {"conversations", "tags", "conversation_tags", "notes", "staff_users", "audit_log", "staff_sessions",
-         "projector_cursor", "intents", "conversation_intents", "search_messages"}
+         "projector_cursor", "intents", "conversation_intents", "search_messages", "login_failures"}
 ALERTS = {"handoffs", "handoff_log", "outbox", "alert_cursor"}
 T0 = 1_760_000_000.0
 
@@ -27,7 +27,7 @@ def test_upgrade_and_downgrade_leave_events_alone(any_engine):
     insert_event(any_engine, "keep-me", text="a message that must survive migrations")
     migrate(any_engine)
     assert tables(any_engine) == STAFF | ALERTS | {"events", "alembic_version"}
-    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0006"}]
+    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0007"}]
     migrate(any_engine, "0001", down=True)
     assert tables(any_engine) == ALERTS | {"events", "alembic_version"}
     migrate(any_engine, "base", down=True)

@@ -4,6 +4,7 @@ import secrets
 
 from aiohttp import web
 
+from recovery_support.staff import throttle
 from recovery_support.staff.db_access import run_db
 from recovery_support.staff.middleware import CSRF_FIELD, LOGIN_CSRF_COOKIE, public, remote
 from recovery_support.staff.rendering import render
@@ -48,7 +49,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = normalise_username(str(form.get("username", ""))[:MAX_FIELD_CHARS])
     password = str(form.get("password", ""))[:MAX_FIELD_CHARS]
     key = (username, remote(request))
-    wait = app["throttle"].retry_after(key)
+    wait = await run_db(throttle.retry_after, app["engine"], key, app["settings"])
     if wait > 0:
         await log(request, "login_throttled", f"user:{username}", {"retry_after_seconds": int(wait)})
         response = _login_page(request, f"Too many failed attempts. Try again in {int(wait // 60) + 1} minutes.",
@@ -57,10 +58,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     user = await run_db(authenticate, app["engine"], username, password)
     if user is None:
-        app["throttle"].failed(key)
+        await run_db(throttle.failed, app["engine"], key, app["settings"])
         await log(request, "login_failed", f"user:{username}")
         return _login_page(request, "Wrong username or password.", status=401, username=username)
-    app["throttle"].succeeded(key)
+    await run_db(throttle.succeeded, app["engine"], key)
     # Whatever session the browser had (someone else's, or one planted by an attacker) ends here; the new
     # one has a value never seen before.
     await run_db(end_session, app["engine"], request.cookies.get(COOKIE_NAME))
