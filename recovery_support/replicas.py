@@ -108,6 +108,7 @@ def endpoint_env(database_url: str, redis_url: str, actions_url: str) -> Dict[st
         "DB_HOST": db.host or "localhost", "DB_PORT": str(db.port or 5432), "DB_NAME": db.database or "postgres",
         "DB_USER": db.username or "postgres", "DB_PASSWORD": db.password or "",
         "REDIS_HOST": red.host or "localhost", "REDIS_PORT": str(red.port or 6379),
+        "REDIS_PASSWORD": red.password or "",
         # The REST channel is for integrations: in this topology it needs a token (credentials.replicas.yml).
         "REST_CHANNEL_TOKEN": os.environ.get("REST_CHANNEL_TOKEN") or secrets.token_urlsafe(32),
     }

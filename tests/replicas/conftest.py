@@ -29,21 +29,24 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
 
 
 class PrivateRedis:
-    """A redis-server on a free port that a test may stop and start again (the machine's own stays up)."""
+    """A redis-server on a free port that a test may stop and start again (the machine's own stays up). It
+    requires a password, as a production Redis does: the lock store and the message queue must send it."""
 
     def __init__(self, port: int) -> None:
         self.port = port
+        self.password = secrets.token_hex(16)
         self.process: Optional[subprocess.Popen] = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/1"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/1"
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port)
+             "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", self.password],
+            stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, password=self.password)
         for _ in range(100):
             try:
                 client.ping()
