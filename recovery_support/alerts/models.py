@@ -101,7 +101,18 @@ class AlertCursor(Base):
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
 
-ALERT_TABLES = [Handoff.__table__, HandoffLog.__table__, Outbox.__table__, AlertCursor.__table__]
+class WorkerLease(Base):
+    """Which alert worker does the work (lease.py): one row, held by one worker until it stops renewing it."""
+
+    __tablename__ = "alert_worker_lease"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    holder = sa.Column(sa.String(255), nullable=False)
+    expires_at = sa.Column(sa.DateTime, nullable=False)
+
+
+ALERT_TABLES = [Handoff.__table__, HandoffLog.__table__, Outbox.__table__, AlertCursor.__table__,
+                WorkerLease.__table__]
 
 
 def create_tables(engine: Engine) -> None:

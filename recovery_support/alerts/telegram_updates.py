@@ -6,7 +6,7 @@ after its acknowledgement was written, so a database outage doesn't lose a press
 import asyncio
 import logging
 import re
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Callable, Dict, FrozenSet, List, Optional
 
 import aiohttp
 from sqlalchemy.engine import Engine
@@ -55,7 +55,8 @@ def bots(config: AlertsConfig) -> List[tuple]:
 
 class TelegramAckPoller:
     def __init__(self, engine: Engine, settings: TelegramSettings, chat_ids: FrozenSet[str],
-                 session: aiohttp.ClientSession, idle_seconds: float, retry_max_seconds: float) -> None:
+                 session: aiohttp.ClientSession, idle_seconds: float, retry_max_seconds: float,
+                 is_active: Callable[[], bool] = lambda: True) -> None:
         self.engine = engine
         self.settings = settings
         self.chat_ids = chat_ids
@@ -63,10 +64,14 @@ class TelegramAckPoller:
         self.idle_seconds = idle_seconds
         self.retry_max_seconds = retry_max_seconds
         self.offset: Optional[int] = None
+        self.is_active = is_active  # a standby worker doesn't poll: Telegram serves getUpdates to one caller
 
     async def run(self) -> None:
         failures = 0
         while True:
+            if not self.is_active():
+                await asyncio.sleep(self.idle_seconds)
+                continue
             try:
                 handled = await self.poll_once()
                 failures = 0

@@ -28,6 +28,7 @@ from recovery_support.alerts.db import database_url, make_engine
 from recovery_support.alerts.delivery import Deliverer, describe
 from recovery_support.alerts.escalation import escalate_due
 from recovery_support.alerts.intake import Intake
+from recovery_support.alerts.lease import hold_lease, release_lease, worker_name
 from recovery_support.alerts.models import OPEN, Handoff, create_tables
 from recovery_support.alerts.outbox import pending_count
 from recovery_support.alerts.server import make_app
@@ -56,6 +57,9 @@ class AlertWorker:
         self._session: Optional[aiohttp.ClientSession] = None
         self.last_ok: Dict[str, float] = {}
         self.last_error: Dict[str, str] = {}
+        # Several workers may run on one database: the one holding the lease works, the others stand by.
+        self.name = worker_name()
+        self.active = False
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -73,12 +77,18 @@ class AlertWorker:
         self.intake = Intake(self.engine, self.config, self.ack_base_url)
         self.deliverer = Deliverer(self.engine, self.config, self.ack_base_url, self._session)
         interval = self.config.poll_interval_seconds
+        try:  # before the loops, so a lone worker is active from its first poll
+            await self._ensure_tables()
+            await self._lease_step()
+        except Exception as error:  # the database is down: the lease loop keeps trying
+            logger.error("Could not take the lease at start: %s", describe(error))
+        self._spawn(self._loop("lease", self._lease_step, interval))
         self._spawn(self._loop("intake", self._intake_step, interval))
         self._spawn(self._loop("delivery", self._delivery_step, interval, self._wake_delivery))
         self._spawn(self._loop("escalation", self._escalation_step, interval))
         for settings, chats in bots(self.config):
             poller = TelegramAckPoller(self.engine, settings, chats, self._session, interval,
-                                       self.config.database_retry_max_seconds)
+                                       self.config.database_retry_max_seconds, is_active=lambda: self.active)
             self._spawn(poller.run())
         self._warn_about_contacts()
         logger.info("Alert worker started: database %s, HTTP on %s:%s, acknowledge links %s",
@@ -101,6 +111,12 @@ class AlertWorker:
                 except Exception as error:
                     logger.error("Stopping with %d delivery results unwritten (they will be sent again): %s",
                                  len(self.deliverer.unrecorded), describe(error))
+        if self.active:
+            try:
+                await asyncio.to_thread(release_lease, self.engine, self.name)
+            except Exception as error:
+                logger.warning("Could not release the lease (another worker takes over when it expires): %s",
+                               describe(error))
         if self._runner is not None:
             await self._runner.cleanup()
         if self._session is not None:
@@ -167,7 +183,17 @@ class AlertWorker:
                 await asyncio.to_thread(create_tables, self.engine)
                 self._tables_ready = True
 
+    async def _lease_step(self) -> bool:
+        active = await asyncio.to_thread(hold_lease, self.engine, self.name)
+        if active != self.active:
+            logger.warning("This alert worker (%s) %s", self.name, "is now the active one: it reads crisis turns "
+                           "and sends alerts" if active else "stands by: another worker holds the lease")
+            self.active = active
+        return False
+
     async def _intake_step(self) -> bool:
+        if not self.active:
+            return False
         assert self.intake is not None
         result = await asyncio.to_thread(self.intake.run_once)
         if result.created:
@@ -178,11 +204,15 @@ class AlertWorker:
         return result.more
 
     async def _delivery_step(self) -> bool:
+        if not self.active:
+            return False
         assert self.deliverer is not None
         await self.deliverer.run_once()
         return False
 
     async def _escalation_step(self) -> bool:
+        if not self.active:
+            return False
         result = await asyncio.to_thread(escalate_due, self.engine, self.config, self.ack_base_url)
         if result.escalated:
             logger.warning("Escalated unacknowledged handoff(s): %s", ", ".join(f"#{i}" for i in result.escalated))
@@ -202,8 +232,10 @@ class AlertWorker:
             report["database"] = describe(error)
             return report
         report["database"] = "ok"
+        report["active"] = self.active
         stale_after = max(10.0, 20 * self.config.poll_interval_seconds)
-        last = self.last_ok.get("intake")
+        # The active worker is healthy when it reads events; one standing by, when it can reach the lease.
+        last = self.last_ok.get("intake" if self.active else "lease")
         report["intake_seconds_ago"] = round(time.monotonic() - last, 2) if last else None
         report["errors"] = dict(self.last_error)
         report["ok"] = last is not None and time.monotonic() - last < stale_after

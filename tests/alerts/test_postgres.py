@@ -41,7 +41,7 @@ async def test_postgres_delivers_and_acknowledges(pg_engine):
     assert rows(pg_engine, "select category, status from handoffs") == [{"category": "overdose", "status": "open"}]
     tables = {r["table_name"] for r in rows(pg_engine, "select table_name from information_schema.tables "
                                                        "where table_schema = current_schema()")}
-    assert tables == {"events", "handoffs", "handoff_log", "outbox", "alert_cursor"}
+    assert tables == {"events", "handoffs", "handoff_log", "outbox", "alert_cursor", "alert_worker_lease"}
 
 
 def test_postgres_late_commit_is_not_lost(pg_engine):

@@ -14,7 +14,8 @@ from tests.staff.conftest import ROOT, create_events_table, insert_event, insert
 
 STAFF = {"conversations", "tags", "conversation_tags", "notes", "staff_users", "audit_log", "staff_sessions",
          "projector_cursor", "intents", "conversation_intents", "search_messages", "login_failures"}
-ALERTS = {"handoffs", "handoff_log", "outbox", "alert_cursor"}
+ALERTS_0001 = {"handoffs", "handoff_log", "outbox", "alert_cursor"}
+ALERTS = ALERTS_0001 | {"alert_worker_lease"}
 T0 = 1_760_000_000.0
 
 
@@ -27,9 +28,9 @@ def test_upgrade_and_downgrade_leave_events_alone(any_engine):
     insert_event(any_engine, "keep-me", text="a message that must survive migrations")
     migrate(any_engine)
     assert tables(any_engine) == STAFF | ALERTS | {"events", "alembic_version"}
-    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0007"}]
+    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0008"}]
     migrate(any_engine, "0001", down=True)
-    assert tables(any_engine) == ALERTS | {"events", "alembic_version"}
+    assert tables(any_engine) == ALERTS_0001 | {"events", "alembic_version"}
     migrate(any_engine, "base", down=True)
     assert tables(any_engine) == {"events", "alembic_version"}
     assert [r["sender_id"] for r in rows(any_engine, "select sender_id from events")] == ["keep-me"]
