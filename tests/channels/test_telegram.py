@@ -81,6 +81,8 @@ class EchoAgent:
         elif message.text == "custom":
             await out.send_response(to, {"custom": {"widget": [1, 2]}})  # nothing Telegram can show
             await out.send_response(to, {"custom": {"text": "custom text"}})
+        elif message.text == "long answer":  # longer than one Telegram message may be
+            await out.send_response(to, {"text": "You said: " + "word " * 1500})
         elif message.text == "boom":
             raise RuntimeError("the model fell over")
         else:
@@ -301,7 +303,7 @@ async def test_a_failing_turn_is_logged_apologised_for_and_the_next_message_work
 @async_test
 async def test_a_long_reply_is_split_under_telegrams_limit() -> None:
     async with telegram_bot() as bot:
-        await bot.post(message_update("word " * 1500))
+        await bot.post(message_update("long answer"))
         texts = [m["text"] for m in bot.sent()]
     assert len(texts) == 2 and all(len(t) <= 4096 for t in texts)
     assert " ".join(texts).split() == ["You", "said:"] + ["word"] * 1500
