@@ -8,8 +8,8 @@ import socketio
 from recovery_support.channels.socketio import session_id_or_new
 
 
-async def chat(url: str, messages, session_id=None, wait: float = 20.0):
-    """Sends messages in one session; returns the confirmed session id and every bot_uttered received."""
+async def connected(url: str, session_id=None, wait: float = 20.0):
+    """A socket confirmed for a session: (client, the confirmed session id, every bot_uttered it receives)."""
     client = socketio.AsyncClient(reconnection=False)
     received, confirmed = [], asyncio.get_running_loop().create_future()
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
@@ -17,7 +17,12 @@ async def chat(url: str, messages, session_id=None, wait: float = 20.0):
     # python-socketio 5.18's websocket client needs a newer aiohttp than Rasa allows; the browser tests use websockets.
     await client.connect(url, transports=["polling"])
     await client.emit("session_request", {"session_id": session_id})
-    session = await asyncio.wait_for(confirmed, wait)
+    return client, await asyncio.wait_for(confirmed, wait), received
+
+
+async def chat(url: str, messages, session_id=None, wait: float = 20.0):
+    """Sends messages in one session; returns the confirmed session id and every bot_uttered received."""
+    client, session, received = await connected(url, session_id, wait)
     for text in messages:
         before = len(received)
         await client.emit("user_uttered", {"message": text, "session_id": session})
@@ -50,13 +55,8 @@ def test_a_guessable_session_id_is_replaced():
 
 
 async def _confirmed_client(url: str, session_id: str):
-    client = socketio.AsyncClient(reconnection=False)
-    received, confirmed = [], asyncio.get_running_loop().create_future()
-    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-    client.on("bot_uttered", lambda data: received.append(data))
-    await client.connect(url, transports=["polling"])
-    await client.emit("session_request", {"session_id": session_id})
-    assert await asyncio.wait_for(confirmed, 20) == session_id
+    client, confirmed, received = await connected(url, session_id)
+    assert confirmed == session_id
     return client, received
 
 
