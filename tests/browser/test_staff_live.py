@@ -153,6 +153,16 @@ def test_a_hidden_tab_gets_a_desktop_notification_without_the_persons_words(live
     expect(page.locator("#live-banner")).to_be_visible()  # the banner is on every page, not just the queue
 
 
+def test_the_login_page_fits_a_phone_too(live_stack, phone):
+    _bot, staff_url = live_stack
+    page = phone.new_page()
+    page.goto(f"{staff_url}/login")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(CONTRAST_PROBLEMS) == [] and page.evaluate(SMALL_TARGETS) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "login-360.png"), full_page=True)
+
+
 @pytest.mark.parametrize("path", ["/", "/conversations", "/conversations/1", "/crisis", "/crisis/1", "/users",
                                   "/audit"])
 def test_every_page_fits_a_phone_with_readable_contrast_focus_and_tap_targets(live_stack, phone, path):
