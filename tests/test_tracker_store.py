@@ -63,7 +63,7 @@ def test_postgresql_round_trip(tmp_path):
 def test_production_endpoints_take_their_values_from_the_environment(monkeypatch):
     values = {"ACTION_SERVER_URL": "http://actions:5055/webhook", "DB_HOST": "db.internal", "DB_PORT": "5432",
               "DB_NAME": "clinic", "DB_USER": "rasa", "DB_PASSWORD": "s3cret", "REDIS_HOST": "redis.internal",
-              "REDIS_PORT": "6379"}
+              "REDIS_PORT": "6379", "REDIS_PASSWORD": "r3dis"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
@@ -72,3 +72,4 @@ def test_production_endpoints_take_their_values_from_the_environment(monkeypatch
     assert endpoints.tracker_store.kwargs["password"] == "s3cret"
     assert endpoints.action.url == "http://actions:5055/webhook"
     assert endpoints.lock_store.url == "redis.internal"
+    assert endpoints.lock_store.kwargs["password"] == "r3dis"  # a production Redis needs its password
