@@ -14,6 +14,7 @@ from recovery_support.alerts.acknowledge import AckResult, acknowledge
 from recovery_support.alerts.models import ACKNOWLEDGED, CLOSED, OPEN, Handoff, HandoffLog, utcnow
 from recovery_support.staff import audit
 from recovery_support.staff.models import Conversation
+from recovery_support.staff.preview import shorten
 from recovery_support.staff.review import clean_note
 
 VIA = "staff app"
@@ -68,18 +69,9 @@ class QueuePage:
     has_next: bool
 
 
-def shortened(text: str, limit: int = WORDS_SHOWN) -> str:
-    """At most ``limit`` characters, cut at a word, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return cut + "…"
-
-
 def _card(h: Handoff, conversation: Optional[Conversation]) -> Dict[str, Any]:
     return {"id": h.id, "category": h.category, "level": h.level, "status": h.status,
-            "words": shortened(h.message_text or ""), "message_text": h.message_text, "message_at": h.message_at,
+            "words": shorten(h.message_text or "", WORDS_SHOWN), "message_text": h.message_text, "message_at": h.message_at,
             "created_at": h.created_at, "acknowledged_by": h.acknowledged_by, "acknowledged_at": h.acknowledged_at,
             "escalated_at": h.escalated_at, "channel": conversation.channel if conversation else None,
             "conversation_id": conversation.id if conversation else None}

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from recovery_support.alerts.models import OPEN, Handoff, HandoffLog
-from recovery_support.staff.crisis_queue import shortened
+from recovery_support.staff.preview import shorten
 
 WAITING_SHOWN = 3  # the banner names the longest-waiting few; the queue has the rest
 BANNER_WORDS = 80
@@ -40,5 +40,5 @@ def live_state(engine: Engine) -> LiveState:
         waiting = session.execute(
             sa.select(Handoff.id, Handoff.category, Handoff.level, Handoff.message_text, Handoff.created_at)
             .where(Handoff.status == OPEN).order_by(Handoff.id).limit(WAITING_SHOWN)).all()
-    return LiveState(open_count, latest_id, last_change, tuple((i, category, level, shortened(text or "", BANNER_WORDS), created_at)
+    return LiveState(open_count, latest_id, last_change, tuple((i, category, level, shorten(text or "", BANNER_WORDS), created_at)
                                                   for i, category, level, text, created_at in waiting))
