@@ -19,15 +19,19 @@ class ClinicProfile:
     hours: str
     website: str
     unavailable_message: str = ""
+    over_limit_message: str = ""
     placeholders: Tuple[str, ...] = ()
 
     def template_values(self) -> Dict[str, str]:
         """Values for ``{clinic_name}``-style placeholders in answers and domain responses."""
         return {f"clinic_{f.name}": getattr(self, f.name) for f in fields(self)
-                if f.name not in ("placeholders", "unavailable_message")}
+                if f.name not in ("placeholders", "unavailable_message", "over_limit_message")}
 
     def unavailable_reply(self) -> str:
         return self.fill(self.unavailable_message)
+
+    def over_limit_reply(self) -> str:
+        return self.fill(self.over_limit_message or self.unavailable_message)
 
     def fill(self, text: str) -> str:
         # format_map with known keys only: knowledge text is ours, but never let a stray brace crash a reply.

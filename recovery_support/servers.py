@@ -81,10 +81,12 @@ def serving_process(args: List[str], log: Path, env: Dict[str, str], health_url:
 
 @contextmanager
 def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
-                rasa_port: Optional[int] = None, tracker_store: Optional[str] = None) -> Iterator[Bot]:
+                rasa_port: Optional[int] = None, tracker_store: Optional[str] = None,
+                extra_env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
     """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it).
-    ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``.
+    ``extra_env``: settings for both servers (message limits, Sanic's proxy header)."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"

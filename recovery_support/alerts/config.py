@@ -127,12 +127,21 @@ class RetrySettings:
 
 
 @dataclass(frozen=True)
+class FloodSettings:
+    """When crisis alerts are grouped (grouping.py): more handoffs than these within ``window_minutes``."""
+    window_minutes: float = 10.0
+    per_source: int = 3  # from one client address
+    per_service: int = 20  # from everyone together
+
+
+@dataclass(frozen=True)
 class AlertsConfig:
     on_call: ContactGroup
     backup: ContactGroup
     ack_secret: bytes = field(repr=False)
     escalate_after_seconds: float = 300.0
     retry: RetrySettings = RetrySettings()
+    flood: FloodSettings = FloodSettings()
     poll_interval_seconds: float = 0.5
     # None: derive from the HTTP server's real address (tests with ephemeral ports).
     ack_base_url: Optional[str] = "http://localhost:5056"
@@ -241,7 +250,7 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
     allowed = {"on_call", "backup", "escalate_after_seconds", "retry", "poll_interval_seconds", "ack_base_url",
                "http", "send_timeout_seconds", "gap_timeout_seconds", "database_retry_max_seconds",
                "display_timezone", "first_start_lookback_hours", "ack_link_valid_hours",
-               "staff_base_url"}
+               "staff_base_url", "flood"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"alerts config: unknown key(s) {', '.join(unknown)}")
@@ -251,12 +260,16 @@ def config_from_dict(data: Mapping[str, Any], ack_secret: Optional[bytes] = None
     retry = _build(RetrySettings, data.pop("retry", None) or {}, "retry")
     if retry.initial_seconds <= 0 or retry.factor < 1 or retry.max_seconds < retry.initial_seconds:
         raise ConfigError("retry: need initial_seconds > 0, factor >= 1, max_seconds >= initial_seconds")
+    flood = _build(FloodSettings, data.pop("flood", None) or {}, "flood")
+    if not (flood.window_minutes > 0 and flood.per_source >= 1 and flood.per_service >= 1):
+        raise ConfigError("flood: need window_minutes > 0, per_source >= 1, per_service >= 1")
     base_url = data.pop("ack_base_url", AlertsConfig.ack_base_url)
     config = AlertsConfig(
         on_call=_group(data.pop("on_call", None), "on_call", "on-call"),
         backup=_group(data.pop("backup", None), "backup", "backup"),
         ack_secret=ack_secret if ack_secret is not None else load_ack_secret(),
         retry=retry,
+        flood=flood,
         ack_base_url=str(base_url).rstrip("/") if base_url else None,
         http_host=str(http.get("host", AlertsConfig.http_host)),
         http_port=int(http.get("port", AlertsConfig.http_port)),

@@ -1,6 +1,7 @@
 """Escalation: a handoff nobody acknowledged within ``escalate_after_seconds`` is sent to the backup contacts.
 
-Once per handoff (``escalated_at``). With no backup configured the on-call contacts get it again as a reminder,
+Once per handoff (``escalated_at``). A handoff grouped into another's alert (grouping.py) is escalated with it, not
+alone. With no backup configured the on-call contacts get it again as a reminder,
 since paging nobody is the one outcome that must not happen silently.
 """
 import logging
@@ -37,7 +38,7 @@ def escalate_due(engine: Engine, config: AlertsConfig, ack_base_url: str,
     with Session(engine, future=True) as session, session.begin():
         due = session.execute(
             sa.select(Handoff).where(Handoff.status == OPEN, Handoff.escalated_at.is_(None),
-                                     Handoff.created_at <= cutoff).order_by(Handoff.id).limit(BATCH_SIZE)
+                                     Handoff.grouped_into.is_(None), Handoff.created_at <= cutoff).order_by(Handoff.id).limit(BATCH_SIZE)
         ).scalars().all()
         for handoff in due:
             # Conditional update: an acknowledgement committed since the select wins, and nothing is sent.

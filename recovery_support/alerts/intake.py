@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from recovery_support.alerts.config import AlertsConfig
 from recovery_support.alerts.db import events
+from recovery_support.alerts.grouping import place
 from recovery_support.alerts.message import category_words, event_time
 from recovery_support.alerts.models import (
     ALERT, SYSTEM_ACTOR, AlertCursor, Clock, Handoff, HandoffLog, utcnow,
@@ -128,7 +129,8 @@ def reply_fields(session: Session, row: Row) -> Optional[Dict[str, Any]]:
     name = row.action_name or ""
     check_in = name.startswith(CHECK_IN_PREFIX)
     category = name[len(CHECK_IN_PREFIX if check_in else CRISIS_REPLY_PREFIX):]
-    fields = parse_event(message) if message is not None else {"message_text": "", "message_at": None, "reason": ""}
+    fields = parse_event(message) if message is not None else {"message_text": "", "message_at": None, "reason": "",
+                                                                "source": None}
     return {**fields, "event_id": row.id, "conversation_id": row.sender_id or "", "category": category[:64],
             "level": "check_in" if check_in else "crisis",
             "reason": f"{'safety check-in' if check_in else 'crisis reply'} from the conversation's recent turns"}
@@ -226,6 +228,8 @@ def parse_event(row: Row) -> Dict[str, Any]:
     crisis = parse_data.get("crisis") if isinstance(parse_data.get("crisis"), dict) else {}
     category = (row.intent_name or "")[len(CRISIS_PREFIX):] or str(crisis.get("category") or "unknown")
     text = data.get("text")
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    source = metadata.get("source")
     return {
         "event_id": row.id,
         "conversation_id": row.sender_id or "",
@@ -233,6 +237,7 @@ def parse_event(row: Row) -> Dict[str, Any]:
         "message_text": text if isinstance(text, str) else "(the message text could not be read)",
         "message_at": event_time(row.timestamp),
         "reason": str(crisis.get("reason") or ""),
+        "source": source[:64] if isinstance(source, str) and source else None,
     }
 
 
@@ -290,16 +295,24 @@ class Intake:
                 continue
             reason = fields.pop("reason")
             now = self.clock()
-            handoff = Handoff(**fields, created_at=now, status="open")
+            placement = place(session, fields, now, self.config.flood)
+            handoff = Handoff(**fields, created_at=now, status="open", flood=placement.starts_flood,
+                              grouped_into=placement.head.id if placement.head is not None else None)
             session.add(handoff)
             session.flush()  # the id is needed for the outbox rows and the acknowledge link
             words = category_words(handoff.category)
             session.add(HandoffLog(handoff_id=handoff.id, at=now, actor=SYSTEM_ACTOR, action="created",
                                    detail=f"crisis message detected: {words} (event {row.id}"
                                           f"{', ' + reason if reason else ''})"))
+            result.created.append(handoff.id)
+            if placement.head is not None:
+                session.add(HandoffLog(handoff_id=handoff.id, at=now, actor=SYSTEM_ACTOR, action="grouped",
+                                       detail=f"not alerted on its own: {placement.why}"))
+                session.add(HandoffLog(handoff_id=placement.head.id, at=now, actor=SYSTEM_ACTOR,
+                                       action="grouped_here", detail=f"handoff #{handoff.id} ({words}) grouped here"))
+                continue
             queued = queue_deliveries(session, handoff, ALERT, self.config.on_call, self.config,
                                       self.ack_base_url, now)
-            result.created.append(handoff.id)
             if not queued:
                 result.unalerted.append(handoff.id)
                 session.add(HandoffLog(handoff_id=handoff.id, at=now, actor=SYSTEM_ACTOR, action="not_alerted",

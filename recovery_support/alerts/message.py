@@ -44,6 +44,8 @@ class AlertMessage:
     level: str = "crisis"  # or check_in: the bot asked a safety question about a possible crisis
     escalate_after_seconds: float = 300.0
     display_timezone: str = "UTC"
+    flood: Optional[str] = None  # "source" or "service": this alert heads a flood (grouping.py)
+    flood_window_minutes: float = 10.0
 
     @property
     def category_words(self) -> str:
@@ -77,6 +79,11 @@ class AlertMessage:
         if self.kind == "escalation":
             minutes = self.escalate_after_seconds / 60
             lines += [f"Nobody acknowledged this crisis within {minutes:g} minute(s). Please act now.", ""]
+        if self.flood:
+            where = "from one address" if self.flood == "source" else "across the service"
+            lines += [f"MANY CRISIS MESSAGES AT ONCE {where}: the ones after this in the next "
+                      f"{self.flood_window_minutes:g} minutes are not alerted one by one. Each is in the staff app's "
+                      "crisis queue: please check it, some may be real.", ""]
         lines += [
             f"Category: {self.category_words}",
             f"Time: {self.local_time()}",
@@ -107,6 +114,7 @@ class AlertMessage:
             "created_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
             "message_at": self.message_at.replace(tzinfo=timezone.utc).isoformat(),
             "ack_url": self.ack_url,
+            "flood": self.flood,
         }
 
 

@@ -52,6 +52,12 @@ class Handoff(Base):
     acknowledged_at = sa.Column(sa.DateTime)
     acknowledged_by = sa.Column(sa.String(255))
     escalated_at = sa.Column(sa.DateTime)
+    # Floods (grouping.py). ``source``: a digest of the client's address, from the message's metadata.
+    source = sa.Column(sa.String(64), index=True)
+    # The handoff whose alert this one's is folded into; grouped handoffs are not alerted or escalated alone.
+    grouped_into = sa.Column(sa.Integer, sa.ForeignKey("handoffs.id"), index=True)
+    # On a handoff whose alert heads a flood: "source" or "service" (its alert says later ones are grouped).
+    flood = sa.Column(sa.String(16))
 
 
 class HandoffLog(Base):

@@ -24,6 +24,8 @@ def build_message(handoff: Handoff, kind: str, config: AlertsConfig, ack_base_ur
         ack_url=ack_url(ack_base_url, config.ack_secret, handoff.id, handoff.created_at),
         escalate_after_seconds=config.escalate_after_seconds,
         display_timezone=config.display_timezone,
+        flood=handoff.flood,
+        flood_window_minutes=config.flood.window_minutes,
     )
 
 

@@ -7,15 +7,22 @@ which watches the output channel and, when nothing went out (or the turn raised)
 clinic's number, 988 and 911. Crisis replies come from Rasa core and are not affected.
 """
 import logging
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from recovery_support.channels.log_ref import log_ref
 from recovery_support.channels.long_messages import shortened
+from recovery_support.channels.message_limits import message_limits
 from recovery_support.clinic import load_clinic_profile
 
 logger = logging.getLogger(__name__)
+
+SOURCE_KEY = "source"  # in a user message's metadata; read by recovery_support/alerts/intake.py
+
+
+def source_ref(address: str) -> str:
+    return "addr-" + log_ref(address)[len("conv-"):]
 
 
 class WatchedOutputChannel(OutputChannel):
@@ -33,7 +40,20 @@ class WatchedOutputChannel(OutputChannel):
         await self.inner.send_response(recipient_id, message)
 
 
-async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                      address: Optional[str] = None) -> None:
+    """``address``: the client's address (none for Telegram, whose requests all come from Telegram)."""
+    if not message_limits().allow(message.sender_id, address):
+        logger.warning("Conversation %s is over its message limit: message not read", log_ref(message.sender_id))
+        await message.output_channel.send_text_message(message.sender_id, load_clinic_profile().over_limit_reply())
+        return
+    # The address's digest (the same one for every conversation from it) lets the alert worker group a flood of
+    # crisis messages from one place; set here, never taken from the client's own metadata.
+    given = message.metadata if isinstance(message.metadata, dict) else {}
+    metadata = {key: value for key, value in given.items() if key != SOURCE_KEY}
+    if address:
+        metadata[SOURCE_KEY] = source_ref(address)
+    message.metadata = metadata
     watched = WatchedOutputChannel(message.output_channel)
     message.output_channel = watched
     message.text, note = shortened(message.text or "")

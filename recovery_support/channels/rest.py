@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse
 
 from recovery_support.channels.body_limit import limit_request_bodies
 from recovery_support.channels.intent_payloads import client_text
+from recovery_support.channels.message_limits import request_address
 from recovery_support.channels.never_silent import answer_turn
 
 
@@ -55,7 +56,7 @@ class ClinicRestInput(RestInput):
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender_id, input_channel=self.name(),
                                   metadata=self.get_metadata(request))
-            await answer_turn(on_new_message, message)
+            await answer_turn(on_new_message, message, request_address(request))
             return response.json(collector.messages)
 
         return blueprint

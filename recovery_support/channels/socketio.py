@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from recovery_support.channels.body_limit import MAX_REQUEST_BYTES, limit_request_bodies
 from recovery_support.channels.intent_payloads import client_text
+from recovery_support.channels.message_limits import request_address
 from recovery_support.channels.never_silent import answer_turn
 
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
@@ -134,8 +135,10 @@ class ClinicSocketIOInput(SocketIOInput):
                 metadata = json.loads(metadata)
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
             text = client_text(str(data.get("message", "")))
+            request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
             await answer_turn(on_new_message, UserMessage(text, output, sender_id, input_channel=self.name(),
-                                                          metadata=metadata))
+                                                          metadata=metadata),
+                              request_address(request) if request is not None else None)
 
         @blueprint.route("/staff_message", methods=["POST"])
         async def staff_message(request: Request) -> HTTPResponse:

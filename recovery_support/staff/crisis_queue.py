@@ -73,8 +73,8 @@ def _card(h: Handoff, conversation: Optional[Conversation]) -> Dict[str, Any]:
     return {"id": h.id, "category": h.category, "level": h.level, "status": h.status,
             "words": shorten(h.message_text or "", WORDS_SHOWN), "message_text": h.message_text, "message_at": h.message_at,
             "created_at": h.created_at, "acknowledged_by": h.acknowledged_by, "acknowledged_at": h.acknowledged_at,
-            "escalated_at": h.escalated_at, "channel": conversation.channel if conversation else None,
-            "conversation_id": conversation.id if conversation else None}
+            "escalated_at": h.escalated_at, "grouped_into": h.grouped_into, "flood": h.flood,
+            "channel": conversation.channel if conversation else None, "conversation_id": conversation.id if conversation else None}
 
 
 def queue_page(engine: Engine, f: QueueFilter = QueueFilter(), page: int = 1, page_size: int = 20) -> QueuePage:

@@ -27,10 +27,12 @@ def create_events_table(engine: Engine) -> None:
 
 def insert_event(engine: Engine, *, text: str = "hello", intent: str = "greet", type_name: str = "user",
                  sender: str = "conv-1", event_id: Optional[int] = None, timestamp: Optional[float] = None,
-                 action: Optional[str] = None) -> int:
+                 action: Optional[str] = None, source: Optional[str] = None) -> int:
+    """``source``: the client address digest the chat server puts in a user message's metadata."""
     data: Dict[str, Any] = {"event": type_name, "timestamp": time.time() if timestamp is None else timestamp}
     if type_name == "user":
-        data.update(text=text, parse_data={"intent": {"name": intent, "confidence": 1.0}, "text": text})
+        data.update(text=text, parse_data={"intent": {"name": intent, "confidence": 1.0}, "text": text},
+                    metadata={"source": source} if source else {})
         if intent.startswith("crisis_"):
             data["parse_data"]["crisis"] = {"category": intent[len("crisis_"):], "reason": "test"}
     values = dict(sender_id=sender, type_name=type_name, timestamp=data["timestamp"],

@@ -22,10 +22,10 @@ async def test_an_alert_the_receiver_keeps_refusing_does_not_hold_back_the_next(
         await receiver.come_back()
         config = fast_config(on_call={"webhook": {"url": receiver.url("on-call")}})
         worker = SimulatedWorker(engine, config, http, clock)
-        insert_crisis(engine, "first")
-        insert_crisis(engine, "second")
+        insert_crisis(engine, "first", sender="person-1")
+        insert_crisis(engine, "second", sender="person-2")
         await worker.run_until(2)
-        insert_crisis(engine, "third")
+        insert_crisis(engine, "third", sender="person-3")
         await worker.run_until(4)
 
     assert [a.handoff_id for a in receiver.accepted] == [2, 3]  # each at its first attempt, once

@@ -179,7 +179,7 @@ async def logged_in(engine: Engine, role: str, settings: Settings = TEST_SETTING
 
 
 def insert_handoff(engine: Engine, sender: str, event_id: int, category: str = "overdose",
-                   text: str = "I took too many pills", status: str = "open") -> int:
+                   text: str = "I took too many pills", status: str = "open", **columns: Any) -> int:
     """A handoff as the alert worker's intake records it."""
     from sqlalchemy.orm import Session
 
@@ -187,7 +187,7 @@ def insert_handoff(engine: Engine, sender: str, event_id: int, category: str = "
 
     with Session(engine, future=True) as session, session.begin():
         handoff = Handoff(conversation_id=sender, category=category, message_text=text, event_id=event_id,
-                          message_at=utcnow(), created_at=utcnow(), status=status)
+                          message_at=utcnow(), created_at=utcnow(), status=status, **columns)
         session.add(handoff)
         session.flush()
         session.add(HandoffLog(handoff_id=handoff.id, actor="alert-worker", action="created", detail=""))

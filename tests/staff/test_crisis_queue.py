@@ -85,3 +85,17 @@ async def test_transcript_shows_handoff_history(db, users):
     assert f"Handoff #{ids['first-open']}: acknowledged, acknowledged by clinician" in html
     assert "alert-worker · created" in html and "clinician · acknowledged: via staff app" in html
     assert "Crisis: suicidal (test pattern)" in html
+
+
+async def test_a_flood_shows_which_alert_heads_it_and_what_was_grouped_under_it(db, users):
+    head_event = insert_turn(db, "flood-1", "i want to die", intent="crisis_suicidal")
+    head = insert_handoff(db, "flood-1", head_event, category="suicidal", text="i want to die", flood="source")
+    member_event = insert_turn(db, "flood-2", "i want to die too", intent="crisis_suicidal")
+    member = insert_handoff(db, "flood-2", member_event, category="suicidal", text="i want to die too",
+                            grouped_into=head)
+    project_all(db)
+    async with logged_in(db, "clinician") as client:
+        html = queue_region(await (await client.get("/crisis")).text())
+    assert "many at once" in html
+    assert html.count(f'href="/crisis/{head}">alerted with #{head}</a>') == 1  # on the member's card only
+    assert f"/crisis/{member}" in html

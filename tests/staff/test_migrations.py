@@ -28,7 +28,7 @@ def test_upgrade_and_downgrade_leave_events_alone(any_engine):
     insert_event(any_engine, "keep-me", text="a message that must survive migrations")
     migrate(any_engine)
     assert tables(any_engine) == STAFF | ALERTS | {"events", "alembic_version"}
-    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0008"}]
+    assert rows(any_engine, "select version_num from alembic_version") == [{"version_num": "0009"}]
     migrate(any_engine, "0001", down=True)
     assert tables(any_engine) == ALERTS_0001 | {"events", "alembic_version"}
     migrate(any_engine, "base", down=True)
