@@ -162,7 +162,11 @@ def running_replicas(workdir: Path, replicas: int = 2, chat_port: Optional[int] 
     chat_port, actions_port = chat_port or free_port(), actions_port or free_port()
     actions_url = f"http://127.0.0.1:{actions_port}"
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           **endpoint_env(database_url, redis_url, actions_url), **(extra_env or {})}
+           **endpoint_env(database_url, redis_url, actions_url),
+           # nginx is the one proxy in front: Sanic takes the client's address from the header it adds, and the
+           # per-address message limits see people, not nginx.
+           "SANIC_PROXIES_COUNT": "1",
+           **(extra_env or {})}
     members = [Replica(f"replica-{i + 1}", free_port(), free_port()) for i in range(replicas)]
     topology = Topology(f"http://127.0.0.1:{chat_port}", actions_url, members, workdir, env)
     with ExitStack() as stack:
