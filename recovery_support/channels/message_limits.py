@@ -80,9 +80,11 @@ class MessageLimits:
         """Takes a token from the sender's bucket and the address's; False if either is empty."""
         if not self.senders.take(str(sender_id)):
             return False  # refused already: the address's allowance is left to the other people behind it
-        if not address or (is_loopback(address) and not self.limits.limit_loopback):
-            return True
-        return self.addresses.take(address)
+        return self.addresses.take(address) if self.limits_address(address) else True
+
+    def limits_address(self, address: Optional[str]) -> bool:
+        """Whether ``address`` names a client of its own (loopback is everyone on one machine, unless asked)."""
+        return bool(address) and (self.limits.limit_loopback or not is_loopback(str(address)))
 
 
 def request_address(request: Request) -> str:

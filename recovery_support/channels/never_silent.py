@@ -43,15 +43,17 @@ class WatchedOutputChannel(OutputChannel):
 async def answer_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                       address: Optional[str] = None) -> None:
     """``address``: the client's address (none for Telegram, whose requests all come from Telegram)."""
-    if not message_limits().allow(message.sender_id, address):
+    limits = message_limits()
+    if not limits.allow(message.sender_id, address):
         logger.warning("Conversation %s is over its message limit: message not read", log_ref(message.sender_id))
         await message.output_channel.send_text_message(message.sender_id, load_clinic_profile().over_limit_reply())
         return
     # The address's digest (the same one for every conversation from it) lets the alert worker group a flood of
-    # crisis messages from one place; set here, never taken from the client's own metadata.
+    # crisis messages from one place; set here, never taken from the client's own metadata. Only for an address
+    # that is limited as a client of its own: on one machine everyone is 127.0.0.1.
     given = message.metadata if isinstance(message.metadata, dict) else {}
     metadata = {key: value for key, value in given.items() if key != SOURCE_KEY}
-    if address:
+    if address and limits.limits_address(address):
         metadata[SOURCE_KEY] = source_ref(address)
     message.metadata = metadata
     watched = WatchedOutputChannel(message.output_channel)

@@ -90,5 +90,7 @@ def test_the_source_in_metadata_is_the_servers_never_the_clients(monkeypatch):
     asyncio.run(answer_turn(on_new_message, forged, "198.51.100.7"))
     no_address = UserMessage("hi", CollectingOutputChannel(), "s", metadata={"source": "addr-victim"})
     asyncio.run(answer_turn(on_new_message, no_address, None))
+    local = UserMessage("hi", CollectingOutputChannel(), "s", metadata={})
+    asyncio.run(answer_turn(on_new_message, local, "127.0.0.1"))  # one machine: everyone is loopback
     assert seen[0]["page"] == "faq" and seen[0]["source"].startswith("addr-") and seen[0]["source"] != "addr-victim"
-    assert "source" not in seen[1]
+    assert "source" not in seen[1] and "source" not in seen[2]
