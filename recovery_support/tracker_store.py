@@ -1,7 +1,10 @@
 """Rasa's SQL tracker store, configured in ``endpoints.yml`` as the place every conversation is kept.
 
-Three changes. SQLite runs in WAL mode, so readers (the alert worker, the staff app) never block the bot's
-writes and a commit costs one append instead of a journal rewrite. Rebuilding a tracker resolves each stored
+Four changes. SQLite runs in WAL mode, so readers (the alert worker, the staff app) never block the bot's
+writes and a commit costs one append instead of a journal rewrite, on pooled connections (SQLAlchemy 1.4 opens
+and closes a file database's connection per session, and each open re-ran the pragmas: 8 % of a turn). A turn
+reads its session from memory when nothing else wrote it since (``recent_conversations.py``) and writes its new
+events in one statement. Rebuilding a tracker resolves each stored
 event's class from a table made once: Rasa 3.6 walks every ``Event`` subclass (with ``inspect.isabstract``) for
 each event it loads, which measured here as about a quarter of a turn's time. And what the database cannot take
 waits in a spool on disk (``tracker_spool.py``) instead of Rasa's fail-safe in-memory store, where it never
@@ -17,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Text, Tuple, Type
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -26,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from recovery_support.alerts.db import keep_sqlite_files_private
+from recovery_support.recent_conversations import RecentConversations
 from recovery_support.tracker_spool import SpooledConversation, TrackerSpool, database_folder, spool_directory
 
 logger = logging.getLogger(__name__)
@@ -69,6 +74,13 @@ def latest_session(serialised: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
     return [e for e in serialised if (e.get("timestamp") or 0) >= max(starts)]
 
 
+def event_row(sender_id: Text, data: Dict[Text, Any]) -> Dict[Text, Any]:
+    """An ``events`` row, as ``SQLTrackerStore.save`` makes it."""
+    return {"sender_id": sender_id, "type_name": data.get("event"), "timestamp": data.get("timestamp"),
+            "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
+
+
 def _reason(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -78,9 +90,15 @@ class ClinicTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, spool_dir: Optional[Text] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            # One event loop uses the connections, but the pool may hand one to another thread later.
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4, max_overflow=8,
+                                           connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_wal)
             event.listen(self.engine, "connect", keep_sqlite_files_private)
-            self.engine.dispose()  # connections opened before the listener reconnect with it
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self.recent = RecentConversations()
         self.spool = TrackerSpool(spool_directory(spool_dir) / database_folder(self.engine.url))
         # How many of the tracker's events last handed out or saved, per conversation, are already in the
         # database or the spool: during an outage the database can't be asked. Bounded: only a turn's
@@ -110,10 +128,17 @@ class ClinicTrackerStore(SQLTrackerStore):
             return self._tracker(sender_id, events)
         try:
             with self.session_scope() as session:
-                rows = self._event_query(
-                    session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-                ).all()
-                serialised = [json.loads(row.data) for row in rows]
+                rows = None
+                if not fetch_events_from_all_sessions:
+                    last_id = self._last_event_id(session, sender_id)
+                    rows = self.recent.get(sender_id, last_id)
+                if rows is None:
+                    rows = [row.data for row in self._event_query(
+                        session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+                    ).with_entities(self.SQLEvent.data)]
+                    if not fetch_events_from_all_sessions:
+                        self.recent.put(sender_id, last_id, rows)
+                serialised = [json.loads(row) for row in rows]
         except SQLAlchemyError as error:
             logger.warning("Conversation database unreachable (%s): conversation %s goes on from a fresh tracker",
                            _reason(error), self._label(sender_id))
@@ -125,15 +150,42 @@ class ClinicTrackerStore(SQLTrackerStore):
         self._start_flusher()
         waiting, reason = await self._flush_conversation(tracker.sender_id)
         if waiting is not None:  # earlier events still wait: writing these first would break the order
+            self.recent.forget(tracker.sender_id)
             self._keep(tracker, reason)
             return
         try:
-            await super().save(tracker)
+            await self.stream_events(tracker)
+            self._insert_new_events(tracker)
         except SQLAlchemyError as error:
+            self.recent.forget(tracker.sender_id)
             self._keep(tracker, _reason(error))
             return
         self._remember(tracker.sender_id, len(tracker.events))
         self._database_answered()
+
+    def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's ``save``, with the rows in one INSERT rather than one ORM object each, and the cache kept."""
+        sender_id = tracker.sender_id
+        cached_last = self.recent.last_id(sender_id)
+        with self.session_scope() as session:
+            rows = [event_row(sender_id, event.as_dict()) for event in self._additional_events(session, tracker)]
+            if not rows:
+                return
+            session.execute(self.SQLEvent.__table__.insert(), rows)
+            # Inside the write: whether anything but these rows came after the cached ones.
+            last_id, written = session.execute(
+                sa.select(sa.func.max(self.SQLEvent.id), sa.func.count())
+                .where(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > (cached_last or 0))).one()
+            session.commit()
+        new_session = any(row["type_name"] == SessionStarted.type_name for row in rows)
+        if cached_last is None or new_session or written != len(rows):
+            self.recent.forget(sender_id)  # read afresh next turn (a new session starts a new entry)
+        else:
+            self.recent.extend(sender_id, last_id, [row["data"] for row in rows])
+
+    def _last_event_id(self, session: Any, sender_id: Text) -> Optional[int]:
+        return session.execute(sa.select(sa.func.max(self.SQLEvent.id))
+                               .where(self.SQLEvent.sender_id == sender_id)).scalar()
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         # Rasa counts the events of the latest session in the database; the count remembered from retrieve
@@ -206,13 +258,11 @@ class ClinicTrackerStore(SQLTrackerStore):
 
     def _write(self, conversation: SpooledConversation) -> None:
         """The waiting events in one transaction, as rows like the ones ``SQLTrackerStore.save`` makes."""
+        if not conversation.pending:
+            return
         with self.session_scope() as session:
-            for data in conversation.pending:
-                session.add(self.SQLEvent(
-                    sender_id=conversation.sender_id, type_name=data.get("event"), timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"), data=json.dumps(data),
-                ))
+            session.execute(self.SQLEvent.__table__.insert(),
+                            [event_row(conversation.sender_id, data) for data in conversation.pending])
             session.commit()
 
     def _start_flusher(self) -> None:
