@@ -4,7 +4,7 @@ a turn in the profile (README, "Speed"). Here the validator is built and the sch
 satisfy exactly the same schema, and a bad one fails with Rasa's own message.
 
 Rasa creates its ``RemoteAction`` objects itself (no setting names a subclass), so the method is replaced on the
-class; ``install`` runs when Rasa loads this project's response generator (``responses.py``).
+class (``rasa_patches.py``).
 """
 from typing import Any, Dict, Optional, Text
 

@@ -10,10 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from recovery_support import action_result_check
 from recovery_support.clinic import load_clinic_profile
-
-action_result_check.install()  # every endpoints file names this generator, so the Rasa server always runs this
 
 
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):

@@ -29,6 +29,7 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
+import recovery_support.rasa_patches  # noqa: F401 (Rasa changes with no setting: installed before the model loads)
 from recovery_support.alerts.db import keep_sqlite_files_private
 from recovery_support.recent_conversations import RecentConversations
 from recovery_support.tracker_spool import SpooledConversation, TrackerSpool, database_folder, spool_directory

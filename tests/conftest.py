@@ -10,6 +10,9 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
+# The Rasa changes the server runs (its tracker store module installs them), for every test that loads the model.
+import recovery_support.rasa_patches  # noqa: E402,F401
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@localhost/test")
 
 

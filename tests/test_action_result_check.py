@@ -3,7 +3,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import recovery_support.responses  # noqa: F401 (installs the check, as the Rasa server does)
+import recovery_support.rasa_patches  # noqa: F401 (installs the check, as the Rasa server does)
 
 
 def action() -> RemoteAction:

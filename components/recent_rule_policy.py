@@ -1,0 +1,66 @@
+"""Rasa's RulePolicy, reading only the turns its rules can see.
+
+For every prediction (several per message) RulePolicy turns the whole conversation into states and then walks
+all of them for each rule, though a rule looks back only as many states as it is long: a turn's cost grew with
+the conversation (README, "Speed"). Here the states are built from the last turns that the longest rule can
+reach, plus two, with the slots and the active loop those turns started with. The states a rule compares are
+exactly Rasa's (``tests/test_recent_rule_policy.py`` checks that on long conversations), and so are its
+predictions, settings and training.
+"""
+import json
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+MARGIN = 2  # states kept beyond the longest rule: the first one kept only looks like a conversation's start
+
+
+def recent_part(tracker: DialogueStateTracker, actions: int) -> DialogueStateTracker:
+    """A tracker of the last ``actions`` actions (from an ``action_listen``, so the user's message is in), which
+    starts with the slot values and active loop the full conversation had there. The whole tracker if shorter."""
+    events = tracker.applied_events()
+    seen, cut = 0, None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, ActionExecuted):
+            seen += 1
+            if seen > actions and event.action_name == ACTION_LISTEN_NAME:
+                cut = index
+                break
+    if cut is None:
+        return tracker
+    before = tracker.init_copy()
+    for event in events[:cut]:
+        before.update(event)
+    start: List[Any] = [SlotSet(name, slot.value) for name, slot in before.slots.items()
+                        if slot.value != slot.initial_value]
+    if before.active_loop_name:
+        start.append(ActiveLoop(before.active_loop_name))
+    part = tracker.init_copy()
+    for event in start + list(events[cut:]):
+        part.update(event)
+    return part
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class RecentRulePolicy(RulePolicy):
+    _longest: Tuple[Tuple[int, int], int] = ((-1, -1), 0)  # (sizes of the rule tables, longest rule)
+
+    def _longest_rule(self) -> int:
+        # Training fills the tables while it already predicts (its contradiction check): measure again then.
+        rules, unhappy = self.lookup.get(RULES, {}), self.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})
+        if self._longest[0] != (len(rules), len(unhappy)):
+            longest = max((len(json.loads(key)) for key in [*rules, *unhappy]), default=0)
+            self._longest = ((len(rules), len(unhappy)), longest)
+        return self._longest[1]
+
+    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
+                           use_text_for_last_user_input: bool = False,
+                           rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+        part = recent_part(tracker, self._longest_rule() + MARGIN)
+        return super()._prediction_states(part, domain, use_text_for_last_user_input, rule_only_data)
