@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
-        with running_bot(Path(tmp)) as bot:
+        with running_bot(Path(tmp), extra_env={"CHAT_LIMIT_PER_SENDER": "0"}) as bot:
             rows["this bot (actions + SQLite)"] = asyncio.run(load(bot.rasa_url, args.concurrency, args.turns))
         if not args.no_stock:
             rows["stock rasa init bot"] = measure_stock(args.concurrency, args.turns, Path(tmp))

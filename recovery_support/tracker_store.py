@@ -129,23 +129,22 @@ class ClinicTrackerStore(SQLTrackerStore):
             return self._tracker(sender_id, events)
         try:
             with self.session_scope() as session:
-                rows = None
+                events = None
                 if not fetch_events_from_all_sessions:
                     last_id = self._last_event_id(session, sender_id)
-                    rows = self.recent.get(sender_id, last_id)
-                if rows is None:
-                    rows = [row.data for row in self._event_query(
+                    events = self.recent.get(sender_id, last_id)
+                if events is None:
+                    events = deserialise_events([json.loads(row.data) for row in self._event_query(
                         session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-                    ).with_entities(self.SQLEvent.data)]
+                    ).with_entities(self.SQLEvent.data)])
                     if not fetch_events_from_all_sessions:
-                        self.recent.put(sender_id, last_id, rows)
-                serialised = [json.loads(row) for row in rows]
+                        self.recent.put(sender_id, last_id, events)
         except SQLAlchemyError as error:
             logger.warning("Conversation database unreachable (%s): conversation %s goes on from a fresh tracker",
                            _reason(error), self._label(sender_id))
             return None
         self._database_answered()
-        return self._tracker(sender_id, serialised)
+        return self._tracker_of(sender_id, events)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         self._start_flusher()
@@ -169,7 +168,8 @@ class ClinicTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         cached_last = self.recent.last_id(sender_id)
         with self.session_scope() as session:
-            rows = [event_row(sender_id, event.as_dict()) for event in self._additional_events(session, tracker)]
+            new_events = list(self._additional_events(session, tracker))
+            rows = [event_row(sender_id, event.as_dict()) for event in new_events]
             if not rows:
                 return
             session.execute(self.SQLEvent.__table__.insert(), rows)
@@ -182,7 +182,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         if cached_last is None or new_session or written != len(rows):
             self.recent.forget(sender_id)  # read afresh next turn (a new session starts a new entry)
         else:
-            self.recent.extend(sender_id, last_id, [row["data"] for row in rows])
+            self.recent.extend(sender_id, last_id, new_events)
 
     def _last_event_id(self, session: Any, sender_id: Text) -> Optional[int]:
         return session.execute(sa.select(sa.func.max(self.SQLEvent.id))
@@ -308,9 +308,12 @@ class ClinicTrackerStore(SQLTrackerStore):
     # --- helpers ----------------------------------------------------------------------------------------
 
     def _tracker(self, sender_id: Text, serialised: List[Dict[Text, Any]]) -> Optional[DialogueStateTracker]:
-        if not (self.domain and serialised):
+        return self._tracker_of(sender_id, deserialise_events(serialised))
+
+    def _tracker_of(self, sender_id: Text, events: List[Event]) -> Optional[DialogueStateTracker]:
+        if not (self.domain and events):
             return None
-        return DialogueStateTracker.from_events(sender_id, deserialise_events(serialised), self.domain.slots)
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
 
     def _remember(self, sender_id: Text, count: int) -> None:
         self._saved_counts[sender_id] = count
