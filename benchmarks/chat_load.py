@@ -1,11 +1,16 @@
 """Benchmark (prints figures, asserts nothing): concurrent conversations through the REST channel.
 
-Measures this bot as `make run` runs it (action server and SQLite tracker store in the loop) and, in the
-same run, the stock `rasa init` bot (in-memory tracker store, no action server), the baseline in
-NOTES-rasa.md. Usage: python benchmarks/chat_load.py [--concurrency 20] [--turns 10] [--no-stock]
+Measures this bot as `make run` runs it (the NLU server beside the chat server, the action server and the
+SQLite tracker store in the loop) and, in the same run, the stock `rasa init` bot (in-memory tracker store, no
+action server), the baseline in NOTES-rasa.md: messages/s, p50, p95 and p99 at each concurrency, the time from
+start to the first answer, a turn's time at turn 5 and turn 50 of one conversation, and the encoder's share.
+The per-sender message limit is off here: a load test is a flood by design.
+
+Usage: python benchmarks/chat_load.py [--concurrency 20 50] [--turns 10] [--no-stock]
 """
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -15,9 +20,10 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import aiohttp
+import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recovery_support.servers import BIN, free_port, running_bot, start_process, stop_process, wait_until_up  # noqa: E402
@@ -89,28 +95,89 @@ def running_stock_bot(workdir: Path) -> Iterator[Tuple[str, subprocess.Popen]]:
         stop_process(process)
 
 
-def measure_stock(concurrency: int, turns: int, workdir: Path) -> dict:
-    with running_stock_bot(workdir) as (url, _):
-        return asyncio.run(load(url, concurrency, turns))
+def first_answer_after(started: float, url: str) -> float:
+    """Seconds from ``started`` until the server answers a chat message."""
+    while True:
+        try:
+            if requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "start-up", "message": "hi"},
+                             timeout=10).json():
+                return time.monotonic() - started
+        except (requests.RequestException, ValueError):
+            time.sleep(0.2)
+
+
+def turn_growth(url: str, conversations: int = 4, turns: int = 55) -> Tuple[float, float]:
+    """Median ms of a turn around turn 5 and around turn 50, one message at a time."""
+    timings = []
+    with requests.Session() as http:
+        for _ in range(conversations):
+            sender, times = uuid.uuid4().hex, []
+            for i in range(turns):
+                started = time.perf_counter()
+                http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": QUESTIONS[i % 11]})
+                times.append((time.perf_counter() - started) * 1000)
+            timings.append(times)
+    return (statistics.median(t for times in timings for t in times[2:8]),
+            statistics.median(t for times in timings for t in times[47:53]))
+
+
+def encoder_ms() -> float:
+    """The sentence encoder's median milliseconds for this benchmark's messages, uncached, one thread."""
+    from recovery_support.nlp.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder()
+    encoder._encode("warm up")
+    ms = []
+    for n in range(5):
+        for text in QUESTIONS:
+            started = time.perf_counter()
+            encoder._encode(f"{text} {n}")
+            ms.append((time.perf_counter() - started) * 1000)
+    return statistics.median(ms)
+
+
+def measure(url: str, concurrencies: List[int], turns: int) -> Dict[int, dict]:
+    asyncio.run(load(url, 20, 3))  # warm-up
+    return {c: asyncio.run(load(url, c, turns)) for c in concurrencies}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
     parser.add_argument("--no-stock", action="store_true", help="skip the stock rasa init bot")
     args = parser.parse_args()
-    rows = {}
+    rows: Dict[str, Dict[int, dict]] = {}
+    start_up: Dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        with running_bot(Path(tmp), extra_env={"CHAT_LIMIT_PER_SENDER": "0"}) as bot:
-            rows["this bot (actions + SQLite)"] = asyncio.run(load(bot.rasa_url, args.concurrency, args.turns))
+        started = time.monotonic()
+        with running_bot(Path(tmp), extra_env={"CHAT_LIMIT_PER_SENDER": "0"}, nlu_server=True) as bot:
+            start_up["this bot"] = first_answer_after(started, bot.rasa_url)
+            name = "this bot (make run)"
+            rows[name] = measure(bot.rasa_url, args.concurrency, args.turns)
+            growth = turn_growth(bot.rasa_url)
         if not args.no_stock:
-            rows["stock rasa init bot"] = measure_stock(args.concurrency, args.turns, Path(tmp))
-    print(f"\n{args.concurrency} concurrent conversations x {args.turns} turns, REST channel, this machine:")
-    print(f"{'':30} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in rows.items():
-        print(f"{name:30} {r['msg_per_s']:8.1f} {r['p50_ms']:8.0f} {r['p95_ms']:8.0f} {r['p99_ms']:8.0f} "
-              f"{r['errors']:7d}")
+            started = time.monotonic()
+            with running_stock_bot(Path(tmp)) as (url, _):
+                start_up["stock rasa init bot"] = first_answer_after(started, url)
+                rows["stock rasa init bot"] = measure(url, args.concurrency, args.turns)
+    print(f"\n{args.turns} turns per conversation, REST channel, this machine ({os.cpu_count()} cores):")
+    print(f"{'':24} {'conv':>5} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, by_concurrency in rows.items():
+        for c, r in by_concurrency.items():
+            print(f"{name:24} {c:5d} {r['msg_per_s']:8.1f} {r['p50_ms']:8.0f} {r['p95_ms']:8.0f} {r['p99_ms']:8.0f} "
+                  f"{r['errors']:7d}")
+    if "stock rasa init bot" in rows:
+        for c in args.concurrency:
+            ratio = rows[name][c]["msg_per_s"] / rows["stock rasa init bot"][c]["msg_per_s"]
+            print(f"throughput at {c} conversations: {ratio:.2f} x the stock bot")
+    for who, seconds in start_up.items():
+        print(f"start-up to the first answer, {who}: {seconds:.1f} s")
+    print(f"one conversation, a turn at turn 5: {growth[0]:.1f} ms, at turn 50: {growth[1]:.1f} ms "
+          f"({(growth[1] / growth[0] - 1) * 100:+.0f} %)")
+    encoder = encoder_ms()
+    print(f"sentence encoder: {encoder:.1f} ms per message (median, one thread), {encoder / growth[0] * 100:.0f} % "
+          f"of a turn at turn 5")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,12 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> 
 
 
 class Bot:
-    def __init__(self, rasa_url: str, action_process: Optional[subprocess.Popen], db_path: Path) -> None:
+    def __init__(self, rasa_url: str, action_process: Optional[subprocess.Popen], db_path: Path,
+                 nlu_process: Optional[subprocess.Popen] = None) -> None:
         self.rasa_url = rasa_url
         self.action_process = action_process
         self.db_path = db_path
+        self.nlu_process = nlu_process
 
     def send(self, text: str, sender: Optional[str] = None) -> List[Dict]:
         response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
@@ -82,19 +84,27 @@ def serving_process(args: List[str], log: Path, env: Dict[str, str], health_url:
 @contextmanager
 def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
                 rasa_port: Optional[int] = None, tracker_store: Optional[str] = None,
-                extra_env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
+                extra_env: Optional[Dict[str, str]] = None, nlu_server: bool = False) -> Iterator[Bot]:
     """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it).
     ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``.
-    ``extra_env``: settings for both servers (message limits, Sanic's proxy header)."""
+    ``extra_env``: settings for both servers (message limits, Sanic's proxy header).
+    ``nlu_server``: parse messages in a second process, as ``make run`` does (``recovery_support/nlu_server.py``)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"
+    nlu = None
+    nlu_block = ""
+    if nlu_server:
+        nlu_port, token = free_port(), uuid.uuid4().hex
+        nlu = start_process([sys.executable, "-m", "recovery_support.nlu_server", "--model", str(model),
+                             "--port", str(nlu_port), "--auth-token", token], workdir / "nlu.log", env)
+        nlu_block = f'nlu:\n  url: "http://127.0.0.1:{nlu_port}"\n  token: "{token}"\n'
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  enable_selective_domain: true\n'
         + (tracker_store or 'tracker_store:\n  type: recovery_support.tracker_store.ClinicTrackerStore\n'
                             f'  dialect: sqlite\n  db: "{db_path}"\n')
-        + "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n"
+        + "nlg:\n  type: recovery_support.responses.ClinicResponseGenerator\n" + nlu_block
     )
     actions = None
     if with_actions:
@@ -108,11 +118,14 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
     try:
         if actions:
             wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        if nlu:
+            wait_until_up(f"http://127.0.0.1:{nlu_port}/", nlu)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-        yield Bot(f"http://127.0.0.1:{rasa_port}", actions, db_path)
+        yield Bot(f"http://127.0.0.1:{rasa_port}", actions, db_path, nlu)
     finally:
         stop_process(rasa)
         stop_process(actions)
+        stop_process(nlu)
 
 
 def texts(messages: List[Dict]) -> str:

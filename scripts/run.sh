@@ -36,6 +36,18 @@ keep_running() {
 
 if [ "$REPLICAS" -le 1 ]; then
   keep_running $BIN/rasa run actions --actions actions --port "${ACTIONS_PORT:-5055}" &
+  # Understanding messages runs in a second process, on the second core (recovery_support/nlu_server.py): the
+  # chat server asks it first and parses by itself whenever it doesn't answer. NLU_SERVER=0: one process.
+  if [ "${NLU_SERVER:-1}" = 1 ]; then
+    NLU_PORT=${NLU_PORT:-5006}
+    NLU_TOKEN=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+    keep_running $BIN/python -m recovery_support.nlu_server --model models/clinic.tar.gz --port "$NLU_PORT" \
+      --auth-token "$NLU_TOKEN" &
+    # This run's endpoints: the project's, plus where the NLU server is (the token stays in var/, mode 0600).
+    (umask 077; { cat "$ENDPOINTS"; printf '\n# Added by scripts/run.sh for this run.\nnlu:\n  url: "http://127.0.0.1:%s"\n  token: "%s"\n' \
+      "$NLU_PORT" "$NLU_TOKEN"; } > var/endpoints.run.yml)
+    ENDPOINTS=var/endpoints.run.yml
+  fi
 fi
 # Crisis alerts: reads crisis turns from the tracker store, so it works even with the action server down.
 keep_running $BIN/python -m recovery_support.alerts.worker &
@@ -59,6 +71,6 @@ else
 fi
 CHAT_PID=$!
 echo "Starting: chat on http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook (REST) and socket.io;" \
-     "actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056;" \
+     "NLU server on 127.0.0.1:${NLU_PORT:-5006}; actions on :${ACTIONS_PORT:-5055}; crisis alert worker (acknowledge links) on :5056;" \
      "demo page with the chat widget on http://localhost:$WEB_PORT/demo/; staff app on http://localhost:${STAFF_PORT:-8090}/"
 wait "$CHAT_PID"
