@@ -5,9 +5,11 @@ all of them for each rule, though a rule looks back only as many states as it is
 the conversation (README, "Speed"). Here the states are built from the last turns that the longest rule can
 reach, plus two, with the slots and the active loop those turns started with. The states a rule compares are
 exactly Rasa's (``tests/test_recent_rule_policy.py`` checks that on long conversations), and so are its
-predictions, settings and training.
+predictions, settings and training. Rasa also parses a rule's JSON key again for every state it checks it
+against; here each key is parsed once (read-only, as Rasa uses it).
 """
 import json
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
@@ -104,6 +106,11 @@ class RecentRulePolicy(RulePolicy):
             longest = max((len(json.loads(key)) for key in [*rules, *unhappy]), default=0)
             self._longest = ((len(rules), len(unhappy)), longest)
         return self._longest[1]
+
+    @staticmethod
+    @lru_cache(maxsize=None)
+    def _rule_key_to_state(rule_key: Text) -> List[State]:
+        return json.loads(rule_key)
 
     def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
                            use_text_for_last_user_input: bool = False,

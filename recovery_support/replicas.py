@@ -22,6 +22,7 @@ from typing import Dict, Iterator, List, Optional
 import sqlalchemy as sa
 
 from recovery_support.clinic import load_clinic_profile
+from recovery_support.cpu_threads import ONE_THREAD_ENV
 from recovery_support.paths import ROOT
 from recovery_support.servers import BIN, MODEL, free_port, start_process, stop_process, wait_until_up
 
@@ -166,6 +167,7 @@ def running_replicas(workdir: Path, replicas: int = 2, chat_port: Optional[int] 
            # nginx is the one proxy in front: Sanic takes the client's address from the header it adds, and the
            # per-address message limits see people, not nginx.
            "SANIC_PROXIES_COUNT": "1",
+           **ONE_THREAD_ENV,
            **(extra_env or {})}
     members = [Replica(f"replica-{i + 1}", free_port(), free_port()) for i in range(replicas)]
     topology = Topology(f"http://127.0.0.1:{chat_port}", actions_url, members, workdir, env)

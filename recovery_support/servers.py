@@ -13,6 +13,7 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
+from recovery_support.cpu_threads import ONE_THREAD_ENV
 from recovery_support.paths import ROOT
 
 BIN = Path(sys.executable).parent
@@ -89,7 +90,8 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
     ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``.
     ``extra_env``: settings for both servers (message limits, Sanic's proxy header).
     ``nlu_server``: parse messages in a second process, as ``make run`` does (``recovery_support/nlu_server.py``)."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **ONE_THREAD_ENV,
+           **(extra_env or {})}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"

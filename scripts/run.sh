@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 mkdir -p var
 BIN=.venv/bin
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+# One compute thread per process: spinning thread pools cost a core (recovery_support/cpu_threads.py).
+export OMP_NUM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
 ENDPOINTS=${RASA_ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${RASA_CREDENTIALS:-credentials.yml}
 
