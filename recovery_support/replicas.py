@@ -168,6 +168,7 @@ def running_replicas(workdir: Path, replicas: int = 2, chat_port: Optional[int] 
            # per-address message limits see people, not nginx.
            "SANIC_PROXIES_COUNT": "1",
            **ONE_THREAD_ENV,
+           **({"SOCKETIO_ALLOWED_ORIGINS": ",".join(cors)} if cors else {}),
            **(extra_env or {})}
     members = [Replica(f"replica-{i + 1}", free_port(), free_port()) for i in range(replicas)]
     topology = Topology(f"http://127.0.0.1:{chat_port}", actions_url, members, workdir, env)

@@ -91,7 +91,7 @@ def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, c
     ``extra_env``: settings for both servers (message limits, Sanic's proxy header).
     ``nlu_server``: parse messages in a second process, as ``make run`` does (``recovery_support/nlu_server.py``)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **ONE_THREAD_ENV,
-           **(extra_env or {})}
+           **({"SOCKETIO_ALLOWED_ORIGINS": cors} if cors else {}), **(extra_env or {})}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"
     endpoints = workdir / "endpoints.yml"

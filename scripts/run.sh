@@ -60,6 +60,8 @@ export RASA_URL=${RASA_URL:-http://localhost:${RASA_PORT:-5005}}
 keep_running $BIN/python -m recovery_support.staff.app --port "${STAFF_PORT:-8090}" &
 # The demo clinic page and the chat widget (web/); the widget's origin may call Rasa (socket.io long-polling).
 WEB_PORT=${WEB_PORT:-8080}
+# The pages allowed to open the chat's socket: the demo page (add the clinic's site in production).
+export SOCKETIO_ALLOWED_ORIGINS=${SOCKETIO_ALLOWED_ORIGINS:-http://localhost:$WEB_PORT,http://127.0.0.1:$WEB_PORT}
 keep_running $BIN/python web/serve.py --port "$WEB_PORT" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
 if [ "$REPLICAS" -gt 1 ]; then
   $BIN/python -m recovery_support.replicas --replicas "$REPLICAS" --chat-port "${RASA_PORT:-5005}" \

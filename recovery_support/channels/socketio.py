@@ -14,10 +14,11 @@ emit go through Redis, python-socketio's own multi-server support, so it reaches
 """
 import hmac
 import json
+import logging
 import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, cast
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, cast
 
 import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -30,6 +31,8 @@ from recovery_support.channels.body_limit import MAX_REQUEST_BYTES, limit_reques
 from recovery_support.channels.intent_payloads import client_text
 from recovery_support.channels.message_limits import request_address
 from recovery_support.channels.never_silent import answer_turn
+
+logger = logging.getLogger(__name__)
 
 # With session persistence, anyone who knows a session id receives that conversation's replies: accept only
 # ids with 128 random bits (32 hex digits, a UUID's form), and hand out a fresh one otherwise.
@@ -71,6 +74,23 @@ def share_emits_through(sio: socketio.AsyncServer, message_queue: Text) -> None:
     sio.manager = manager
 
 
+# Which web pages may open the chat's socket (Rasa's lets any page: python-engineio's CORS handling is off, and
+# a WebSocket is not held back by CORS anyway). Comma-separated origins, or the channel credentials'
+# ``allowed_origins``; a page on the chat server's own host is always allowed. `make run` allows its demo page.
+ALLOWED_ORIGINS_ENV = "SOCKETIO_ALLOWED_ORIGINS"
+
+
+def origin_allowed(origin: Optional[Text], host: Optional[Text], allowed: List[Text]) -> bool:
+    """A browser always names the page's origin; a client without one (a script, a test) is no browser, and the
+    rate limits and unguessable sessions hold for it as for anyone."""
+    if not origin:
+        return True
+    origin = origin.rstrip("/").lower()
+    if origin in (o.rstrip("/").lower() for o in allowed):
+        return True
+    return bool(host) and origin.split("://", 1)[-1] == host.lower()
+
+
 def session_id_or_new(requested: Any) -> Text:
     if isinstance(requested, str) and UNGUESSABLE_ID.match(requested.lower()):
         return requested.lower()
@@ -91,11 +111,15 @@ class ClinicSocketIOInput(SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = cast(ClinicSocketIOInput, super().from_credentials(credentials))
         channel.message_queue = (credentials or {}).get("message_queue") or os.environ.get(MESSAGE_QUEUE_ENV) or None
+        origins = (credentials or {}).get("allowed_origins") or os.environ.get(ALLOWED_ORIGINS_ENV, "").split(",")
+        channel.allowed_origins = [str(o).strip() for o in origins if str(o).strip()]
         return channel
 
-    def __init__(self, *args: Any, message_queue: Optional[Text] = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, message_queue: Optional[Text] = None,
+                 allowed_origins: Optional[List[Text]] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.message_queue = message_queue
+        self.allowed_origins = list(allowed_origins or [])
 
     def get_output_channel(self) -> Optional[ClinicSocketIOOutput]:
         return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -109,6 +133,16 @@ class ClinicSocketIOInput(SocketIOInput):
             share_emits_through(sio, self.message_queue)
 
         # Registering the same events again replaces Rasa's handlers.
+        rasas_connect = sio.handlers[self.namespace or "/"]["connect"]
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if not origin_allowed(origin, environ.get("HTTP_HOST"), self.allowed_origins):
+                logger.warning("socket.io: refused a page from %r (not in %s)", origin[:100], ALLOWED_ORIGINS_ENV)
+                return False
+            return await rasas_connect(sid, environ, auth)  # Rasa's own check (a JWT, when configured)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             session_id = session_id_or_new((data or {}).get("session_id") if isinstance(data, dict) else None)

@@ -86,3 +86,27 @@ def test_a_socket_cannot_write_into_another_persons_session(bot):
         written = db.execute("SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
                              (victim_session,)).fetchone()[0]
     assert written == 0
+
+
+def test_only_the_allowed_pages_may_open_the_chat_socket(tmp_path):
+    """Rasa's socket.io lets any web page open the chat; here a page must be on the list (or the chat's own
+    host). A client that names no page (not a browser) still connects: rate limits and sessions hold for it."""
+    from recovery_support.servers import running_bot
+
+    async def opens(url: str, origin):
+        client = socketio.AsyncClient(reconnection=False)
+        try:
+            await client.connect(url, transports=["polling"], headers={"Origin": origin} if origin else {})
+            await client.disconnect()
+            return True
+        except socketio.exceptions.ConnectionError:
+            return False
+
+    with running_bot(tmp_path, with_actions=False, cors="https://clinic.example.org") as bot:
+        host = bot.rasa_url.split("://", 1)[1]
+        async def all_of_them():
+            return [await opens(bot.rasa_url, origin) for origin in (
+                "https://clinic.example.org", "https://evil.example", f"http://{host}", None)]
+
+        results = asyncio.run(all_of_them())
+    assert results == [True, False, True, True]
