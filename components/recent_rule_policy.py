@@ -22,6 +22,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from recovery_support.speedups import enabled
+
 MARGIN = 2  # states kept beyond the longest rule: the first one kept only looks like a conversation's start
 
 
@@ -115,5 +117,5 @@ class RecentRulePolicy(RulePolicy):
     def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
                            use_text_for_last_user_input: bool = False,
                            rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-        part = recent_part(tracker, self._longest_rule() + MARGIN)
+        part = recent_part(tracker, self._longest_rule() + MARGIN) if enabled("rules") else tracker
         return super()._prediction_states(part, domain, use_text_for_last_user_input, rule_only_data)

@@ -6,10 +6,10 @@ so the Rasa server runs these before its first message. Measured in the README, 
 from recovery_support import (
     action_call_events, action_result_check, endpoint_sessions, graph_runner, heap_freeze, nlu_fallback,
 )
+from recovery_support.speedups import enabled
 
-action_call_events.install()
-action_result_check.install()
-endpoint_sessions.install()
-graph_runner.install()
-heap_freeze.install()
-nlu_fallback.install()
+nlu_fallback.install()  # behaviour, not speed: a crisis is understood with the NLU server down
+for name, module in (("events", action_call_events), ("schema", action_result_check), ("http", endpoint_sessions),
+                     ("graph", graph_runner), ("gc", heap_freeze)):
+    if enabled(name):  # all are, except in benchmarks/speed_cuts.py
+        module.install()

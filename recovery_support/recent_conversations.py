@@ -43,7 +43,7 @@ class RecentConversations:
             return
         self._entries[sender_id] = _Entry(last_id, list(events))
         self._entries.move_to_end(sender_id)
-        if len(self._entries) > self.capacity:
+        while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
     def last_id(self, sender_id: Text) -> Optional[int]:

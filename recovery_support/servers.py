@@ -85,12 +85,15 @@ def serving_process(args: List[str], log: Path, env: Dict[str, str], health_url:
 @contextmanager
 def running_bot(workdir: Path, with_actions: bool = True, model: Path = MODEL, cors: Optional[str] = None,
                 rasa_port: Optional[int] = None, tracker_store: Optional[str] = None,
-                extra_env: Optional[Dict[str, str]] = None, nlu_server: bool = False) -> Iterator[Bot]:
+                extra_env: Optional[Dict[str, str]] = None, nlu_server: bool = False,
+                one_thread: bool = True) -> Iterator[Bot]:
     """``cors``: a web page's origin allowed to call the server (socket.io long-polling needs it).
     ``tracker_store``: the endpoints.yml block to use instead of SQLite in ``workdir``.
     ``extra_env``: settings for both servers (message limits, Sanic's proxy header).
-    ``nlu_server``: parse messages in a second process, as ``make run`` does (``recovery_support/nlu_server.py``)."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **ONE_THREAD_ENV,
+    ``nlu_server``: parse messages in a second process, as ``make run`` does (``recovery_support/nlu_server.py``).
+    ``one_thread``: one compute thread per process, as ``make run`` (off only to measure what it brings)."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           **(ONE_THREAD_ENV if one_thread else {}),
            **({"SOCKETIO_ALLOWED_ORIGINS": cors} if cors else {}), **(extra_env or {})}
     rasa_port, action_port = rasa_port or free_port(), free_port()
     db_path = workdir / "conversations.db"

@@ -31,7 +31,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import recovery_support.rasa_patches  # noqa: F401 (Rasa changes with no setting: installed before the model loads)
 from recovery_support.alerts.db import keep_sqlite_files_private
-from recovery_support.recent_conversations import RecentConversations
+from recovery_support.recent_conversations import CAPACITY, RecentConversations
+from recovery_support.speedups import enabled
 from recovery_support.tracker_spool import SpooledConversation, TrackerSpool, database_folder, spool_directory
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             event.listen(self.engine, "connect", _sqlite_wal)
             event.listen(self.engine, "connect", keep_sqlite_files_private)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
-        self.recent = RecentConversations()
+        self.recent = RecentConversations(capacity=CAPACITY if enabled("sessions") else 0)
         self.spool = TrackerSpool(spool_directory(spool_dir) / database_folder(self.engine.url))
         # How many of the tracker's events last handed out or saved, per conversation, are already in the
         # database or the spool: during an outage the database can't be asked. Bounded: only a turn's
