@@ -54,6 +54,7 @@ class CrisisDetector(GraphComponent):
                 "lookalike_weight": LOOKALIKE_WEIGHT, "semantic_c": SEMANTIC_C, "fallback_threshold": 0.45,
                 "semantic_crisis": defaults.semantic_crisis,
                 "semantic_check_in": defaults.semantic_check_in,
+                "crisis_mass_check_in": defaults.crisis_mass_check_in,
                 "second_category": defaults.second_category,
                 "classifier_crisis": defaults.classifier_crisis,
                 "topic_confident": defaults.topic_confident,

@@ -23,6 +23,10 @@ CHECK_IN = "check_in"
 class Thresholds:
     semantic_crisis: float = 0.9    # the encoder alone makes a crisis (below it, a check-in)
     semantic_check_in: float = 0.6  # the encoder alone makes a check-in
+    # ... or this much danger across the categories together: "I want to sleep and not wake up and I know how"
+    # reads as part overdose, part suicidal, part medical, none of them alone enough (blind sets B-H: recall
+    # +1 to +7 points, look-alike check-ins +0 to +3, the own suite +1 of 142).
+    crisis_mass_check_in: float = 0.75
     second_category: float = 0.3    # a second category beside a crisis (an intentional overdose: 911, then 988)
     classifier_crisis: float = 0.8  # DIET's crisis intent alone makes a crisis
     topic_confident: float = 0.8  # DIET this sure of a topic ("do you have a sliding scale"): no check-in
@@ -66,7 +70,9 @@ def decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking: 
     scores = semantic.as_dict() if semantic else {}
     if words is not None and words <= thresholds.short_message_words:
         thresholds = replace(thresholds, semantic_check_in=max(thresholds.semantic_check_in,
-                                                                 thresholds.short_message_check_in))
+                                                                 thresholds.short_message_check_in),
+                             crisis_mass_check_in=max(thresholds.crisis_mass_check_in,
+                                                      thresholds.short_message_check_in))
     decision = _decide(verdict, semantic, ranking, thresholds, scores)
     if decision.level != CRISIS and verdict.lookalike and whole is not None:
         top, top_p = whole.top()
@@ -97,8 +103,11 @@ def _decide(verdict: CrisisVerdict, semantic: Optional[SemanticScores], ranking:
         category = CrisisCategory.from_intent(intent)
         if category is not None and confidence >= thresholds.classifier_crisis:
             return with_second(category, f"classifier {confidence:.2f}")
-    if top is not None and top_p >= thresholds.semantic_check_in and not _clearly_a_topic(ranking, thresholds):
-        return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f}", scores)
+    mass = sum(semantic.probabilities.values()) if semantic else 0.0
+    if top is not None and (top_p >= thresholds.semantic_check_in or mass >= thresholds.crisis_mass_check_in) \
+            and not _clearly_a_topic(ranking, thresholds):
+        spread = "" if top_p >= thresholds.semantic_check_in else f", {mass:.2f} across the categories"
+        return CrisisDecision(CHECK_IN, (top,), f"semantic {top_p:.2f}{spread}", scores)
     return CrisisDecision(None, (), verdict.reason, scores)
 
 

@@ -21,6 +21,10 @@ def scores(**values: float) -> SemanticScores:
     (NOTHING, scores(suicidal=0.9), [("greet", 0.9)], CRISIS, (S,)),  # wording the rules do not know
     (NOTHING, scores(medical=0.6), [], CHECK_IN, (M,)),  # possible: a check-in
     (NOTHING, scores(medical=0.55), [], None, ()),  # below the check-in bar
+    # danger split between categories, none enough alone: together they make a check-in for the likeliest
+    (NOTHING, scores(overdose=0.4, suicidal=0.22, medical=0.14), [], CHECK_IN, (O,)),
+    (NOTHING, scores(overdose=0.35, suicidal=0.2, medical=0.15), [], None, ()),  # 0.70 together: not enough
+    (NOTHING, scores(overdose=0.4, suicidal=0.22, medical=0.14), [("insurance_cost", 0.9)], None, ()),
     (NOTHING, scores(suicidal=0.7), [("insurance_cost", 0.85)], None, ()),  # clearly an ordinary question
     (NOTHING, scores(suicidal=0.7), [("insurance_cost", 0.5)], CHECK_IN, (S,)),  # unsure: ask
     (NOTHING, scores(medical=0.2), [], None, ()),  # nothing
