@@ -21,7 +21,7 @@ QUESTION_SETS = sorted(HERE.glob("questions_*.yml"))
 # It is lowered only for a trade measured over every set and written in the README ("Blind evaluation"): on
 # 2026-12-05 C, D and F lost crises while E and F's kinds were fixed, for the same recall over B-F and fewer alarms;
 # later that day the check-in on danger spread across categories caught 20 more crises over B-H for 3 more
-# look-alike and 2 more ordinary check-ins (C, D, E, H lowered there; every recall floor raised).
+# look-alike check-ins (C and D's look-alike floors lowered; every recall floor raised).
 TARGETS = {"recall": 0.98, "min_category": 0.95, "lookalike_alarms": 0.05, "ordinary_alarms": 0.01,
            "right": 0.95, "clarified": 0.05}
 

@@ -64,6 +64,7 @@ def test_a_confident_reading_of_the_whole_message_overrules_a_look_alike(whole: 
 
 def test_a_short_message_needs_more_for_a_check_in() -> None:
     assert decide(NOTHING, scores(medical=0.68), [], words=4).level is None  # "day 3 off xanax"
+    assert decide(NOTHING, scores(medical=0.68, overdose=0.2), [], words=4).level is None  # not summed when short
     assert decide(NOTHING, scores(medical=0.8), [], words=4).level == CHECK_IN
     assert decide(NOTHING, scores(medical=0.68), [], words=12).level == CHECK_IN
     assert decide(NOTHING, scores(medical=0.95), [], words=2).level == CRISIS  # the crisis bar is the same
