@@ -7,6 +7,7 @@ crisis message would get no crisis reply. Here the token goes in the query (as t
 ``NLU_SERVER_TIMEOUT_SECONDS``, and a failure means the chat server's own copy of the model parses the message,
 as without an NLU server. The rest of Rasa's ``parse_message`` is unchanged.
 """
+import asyncio
 import logging
 from typing import Any, Dict, Optional, Text
 
@@ -18,25 +19,24 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 NLU_SERVER_TIMEOUT_SECONDS = 3.0
-_sessions: Dict[int, aiohttp.ClientSession] = {}
 
 
 async def _ask_nlu_server(processor: MessageProcessor, message: UserMessage) -> Optional[Dict[Text, Any]]:
     endpoint = processor.http_interpreter.endpoint_config  # type: ignore[union-attr]
     url = endpoint.url.rstrip("/") + "/model/parse"
-    session = _sessions.get(id(processor))
-    if session is None or session.closed:
-        session = _sessions[id(processor)] = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=NLU_SERVER_TIMEOUT_SECONDS), cookie_jar=aiohttp.DummyCookieJar())
     try:
-        async with session.post(url, params={"token": endpoint.token} if endpoint.token else None,
-                                json={"text": message.text, "message_id": message.message_id}) as response:
+        # The endpoint's own session (kept across calls: endpoint_sessions.py), with this call's shorter limit.
+        async with endpoint.session() as session, session.post(
+                url, params={"token": endpoint.token} if endpoint.token else None,
+                json={"text": message.text, "message_id": message.message_id},
+                timeout=aiohttp.ClientTimeout(total=NLU_SERVER_TIMEOUT_SECONDS)) as response:
             if response.status == 200:
                 parsed = await response.json()
                 if isinstance(parsed, dict) and isinstance(parsed.get("intent"), dict):
                     return parsed
             logger.warning("The NLU server answered HTTP %s: parsing the message here", response.status)
-    except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
+    # asyncio.TimeoutError: a server that accepts and never answers (not the builtin TimeoutError on Python 3.10)
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as error:
         logger.warning("The NLU server did not answer (%s): parsing the message here", type(error).__name__)
     return None
 
